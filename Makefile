@@ -1,0 +1,39 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= python3
+PORT   ?= 5000
+CRM    := $(VENV)/bin/crm
+export CRM_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: install run test lint bench clean
+
+$(VENV)/.stamp-install: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.stamp-install
+
+run: install
+	$(CRM) init-db
+	$(CRM) demo
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the logins above (Ctrl+C stops)."
+	$(CRM) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+$(VENV)/.stamp-bench: $(VENV)/.stamp-install
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.stamp-bench
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

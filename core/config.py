@@ -1,0 +1,88 @@
+"""Configuration: defaults, then the environment, then the caller's test config.
+
+The contract (design guide §6): `DATABASE_URL`, `CRM_INSTANCE_DIR`, `CRM_SECRET_KEY`,
+`CRM_PLUGINS`, and any other `CRM_`-prefixed variable (`CRM_FOO` becomes `FOO`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_TYPES": [
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/tiff",
+    ],
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PLUGINS": None,
+    "ENV_NAME": "development",
+}
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill `app.config` in the documented order and make the instance folder."""
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("CRM")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+
+    instance_dir = Path(app.config.get("INSTANCE_DIR") or "instance").resolve()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance_dir)
+    app.config["INSTANCE_DIR"] = str(instance_dir)
+
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{instance_dir / 'crm.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _with_driver(uri)
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance_dir)
+
+    secure = app.config["ENV_NAME"] != "development" and not app.testing
+    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+
+
+def _with_driver(uri: str) -> str:
+    """Use psycopg 3 for plain `postgresql://` URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix):]
+    return uri
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """Read the generated secret key, creating it once with mode 600."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def installed_plugin_names(app: Flask, available: list[str]) -> list[str]:
+    """Return the plugins installed in this deployment: `CRM_PLUGINS` or all available."""
+    wanted = app.config.get("PLUGINS")
+    if wanted is None:
+        return list(available)
+    names = wanted if isinstance(wanted, list | tuple) else str(wanted).split(",")
+    return [n.strip() for n in names if n and n.strip()]

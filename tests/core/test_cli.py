@@ -1,0 +1,121 @@
+"""The core's commands: exit codes, one-sentence errors, JSON output, the demo."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from core.db import db
+from core.models import Contact, Role, Tenant, User
+from core.scoping import all_tenants, tenant_scope
+
+
+def test_init_db_is_idempotent(cli):
+    first = cli.invoke(args=["init-db"])
+    second = cli.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0
+    assert "up to date" in second.output
+
+
+def test_models_and_migrations_agree(cli):
+    result = cli.invoke(args=["schema", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_tenants_create_and_list_as_json(cli):
+    assert cli.invoke(args=["tenants", "create", "acme", "--name", "Acme d.o.o."]).exit_code == 0
+    result = cli.invoke(args=["tenants", "list", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == [
+        {"slug": "acme", "name": "Acme d.o.o.", "time_zone": "Europe/Ljubljana"}
+    ]
+
+
+def test_tenant_errors_say_what_to_do(cli):
+    cli.invoke(args=["tenants", "create", "acme", "--name", "Acme"])
+    duplicate = cli.invoke(args=["tenants", "create", "acme", "--name", "Again"])
+    assert duplicate.exit_code == 1
+    assert duplicate.output.strip() == "Error: A tenant 'acme' exists already; pick another slug."
+    bad_slug = cli.invoke(args=["tenants", "create", "Acme_SI", "--name", "X"])
+    assert bad_slug.exit_code == 2
+    bad_zone = cli.invoke(
+        args=["tenants", "create", "x", "--name", "X", "--time-zone", "Mars/Base"]
+    )
+    assert bad_zone.exit_code == 2
+    assert "Mars/Base" in bad_zone.output
+
+
+def test_users_create_for_a_tenant_and_a_platform_admin(app, cli):
+    cli.invoke(args=["tenants", "create", "acme", "--name", "Acme"])
+    made = cli.invoke(
+        args=["users", "create", " Ana@Acme.SI ", "--tenant", "acme", "--role", "admin",
+              "--password-stdin"],
+        input="a-long-enough-password\n",
+    )
+    assert made.exit_code == 0, made.output
+    platform = cli.invoke(
+        args=["users", "create", "root@platform.si", "--platform-admin", "--password-stdin"],
+        input="another-long-password\n",
+    )
+    assert platform.exit_code == 0, platform.output
+    with app.app_context(), all_tenants():
+        ana = db.session.scalar(select(User).where(User.email == "ana@acme.si"))
+        assert ana.role == Role.ADMIN
+        assert ana.check_password("a-long-enough-password")
+        root = db.session.scalar(select(User).where(User.email == "root@platform.si"))
+        assert root.tenant_id is None and root.role == Role.PLATFORM_ADMIN
+
+
+def test_users_create_failures(cli):
+    cli.invoke(args=["tenants", "create", "acme", "--name", "Acme"])
+    weak = cli.invoke(
+        args=["users", "create", "a@acme.si", "--tenant", "acme", "--password-stdin"],
+        input="short\n",
+    )
+    assert weak.exit_code == 1
+    assert "at least 10 characters" in weak.output
+    no_tenant = cli.invoke(
+        args=["users", "create", "a@acme.si", "--tenant", "nope", "--password-stdin"],
+        input="a-long-enough-password\n",
+    )
+    assert no_tenant.exit_code == 1
+    assert "There is no tenant 'nope'" in no_tenant.output
+    both = cli.invoke(args=["users", "create", "a@acme.si", "--tenant", "acme",
+                            "--platform-admin", "--password-stdin"], input="x\n")
+    assert both.exit_code == 2
+    bad_email = cli.invoke(args=["users", "create", "not-an-address", "--tenant", "acme",
+                                 "--password-stdin"], input="a-long-enough-password\n")
+    assert bad_email.exit_code == 2
+    cli.invoke(args=["users", "create", "a@acme.si", "--tenant", "acme", "--password-stdin"],
+               input="a-long-enough-password\n")
+    again = cli.invoke(args=["users", "create", "A@acme.si", "--tenant", "acme",
+                             "--password-stdin"], input="a-long-enough-password\n")
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+
+
+def test_demo_seeds_once_and_prints_the_logins(app, cli):
+    first = cli.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.example" in first.output and "demo-admin-pass" in first.output
+    second = cli.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert "already there: 50 companies, 200 contacts, 300 activities" in second.output
+    with app.app_context():
+        with all_tenants():
+            demo = db.session.scalar(select(Tenant).where(Tenant.slug == "demo"))
+        with tenant_scope(demo.id):
+            contacts = db.session.scalars(select(Contact)).all()
+            assert len(contacts) == 200
+            names = " ".join(c.full_name for c in contacts)
+            assert any(letter in names for letter in "čšž")
+            role_parts = {"info", "office", "prodaja", "kontakt", "sales", "podpora"}
+            assert any(c.email.split("@")[0] in role_parts for c in contacts)
+            assert any(c.tags for c in contacts)
+            assert any(len(c.activities) > 1 for c in contacts)
+
+
+def test_unknown_command_is_bad_usage(cli):
+    assert cli.invoke(args=["no-such-command"]).exit_code == 2
