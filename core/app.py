@@ -10,6 +10,8 @@ from sqlalchemy import event
 
 from core import models  # noqa: F401  (registers the core tables on the metadata)
 from core.attachments import make_store
+from core.boot import boot_plugins
+from core.cli import register_core_commands
 from core.config import load_config
 from core.db import db
 from core.health import health
@@ -29,9 +31,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         "attachments": make_store(app.config, app.instance_path),
     }
     app.register_blueprint(health)
-    from core.cli import register_core_commands
-
     register_core_commands(app)
+    host = boot_plugins(app)
+    host.pm.check_pending()
     return app
 
 

@@ -17,8 +17,10 @@ from typing import BinaryIO
 
 import filetype
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from core.db import db
+from core.db import CrmSession, db
 from core.models import Attachment
 from core.text import sanitize_text
 
@@ -121,8 +123,27 @@ class AttachmentStore:
         return self.root / str(attachment.tenant_id) / attachment.storage_key
 
     def remove_file(self, attachment: Attachment) -> None:
-        """Delete the attachment's bytes from disk (purge); a missing file is fine."""
+        """Delete the attachment's bytes from disk now; a missing file is fine."""
         self.path(attachment).unlink(missing_ok=True)
+
+    def remove_file_on_commit(self, attachment: Attachment, session: Session) -> None:
+        """Delete the bytes once the session's transaction commits (never on a rollback,
+        so an interrupted purge leaves no row without its file)."""
+        session.info.setdefault(_PENDING_REMOVALS, []).append(self.path(attachment))
+
+
+_PENDING_REMOVALS = "crm.pending_file_removals"
+
+
+@event.listens_for(CrmSession, "after_commit")
+def _remove_files_after_commit(session: Session) -> None:
+    for path in session.info.pop(_PENDING_REMOVALS, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(CrmSession, "after_rollback")
+def _keep_files_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_REMOVALS, None)
 
 
 def clean_filename(name: str) -> str:

@@ -28,10 +28,29 @@ def migration_dirs(app: Flask) -> dict[str, Path]:
     return dirs
 
 
+def table_owner(app: Flask, table_name: str) -> str:
+    """Return the branch a table belongs to: the plugin whose name prefixes it, or core."""
+    for plugin in app.extensions["crm"]["plugins"].available:
+        if table_name.startswith(f"{plugin}_"):
+            return plugin
+    return CORE_BRANCH
+
+
 def owned_tables(app: Flask) -> dict[str, str]:
     """Return {table name: branch label} for every table the app's metadata knows."""
-    owners = app.extensions["crm"].get("table_owners", {})
-    return {name: owners.get(name, CORE_BRANCH) for name in db.metadata.tables}
+    return {name: table_owner(app, name) for name in db.metadata.tables}
+
+
+def app_tables(app: Flask) -> list[Any]:
+    """Return the tables this app's database has (core and installed plugins), in
+    dependency order."""
+    branches = set(migration_dirs(app))
+    installed = set(app.extensions["crm"]["plugins"].installed) | {CORE_BRANCH}
+    return [
+        t for t in db.metadata.sorted_tables
+        if table_owner(app, t.name) in installed
+        and (table_owner(app, t.name) in branches or table_owner(app, t.name) == CORE_BRANCH)
+    ]
 
 
 def _config(app: Flask, connection: Any, branches: set[str] | None = None) -> Config:

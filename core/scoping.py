@@ -67,7 +67,7 @@ class SoftDeletable:
     that they are restored or purged as one.
     """
 
-    deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_by: Mapped[str | None] = mapped_column(SafeString(255), default=None)
     deletion_unit: Mapped[str | None] = mapped_column(SafeString(36), default=None, index=True)
 

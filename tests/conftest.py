@@ -88,7 +88,7 @@ def build_app(database_url: str, instance_dir: Path, **config: object) -> Flask:
 
 def _empty_all_tables(app: Flask) -> None:
     with app.app_context():
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        tables = list(reversed(schema.app_tables(app)))
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 names = ", ".join(f'"{t.name}"' for t in tables)

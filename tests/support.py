@@ -10,7 +10,7 @@ from core.db import db
 from core.models import Role, Tenant, User
 from core.scoping import all_tenants
 
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("audit", "gdpr_consents", "trash", "export")
 PASSWORD = "correct-horse-battery"
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import demo_data
+from core.cli.common import cli_actor
 from core.clock import utcnow
 from core.db import db
+from core.events import context
 from core.models import Activity, Company, Contact, Role, Tag, Tenant, User
 from core.models.crm import ActivityKind
 from core.scoping import all_tenants, tenant_scope
@@ -49,7 +52,10 @@ def demo(seed: int) -> None:
     with tenant_scope(tenant.id):
         if created:
             _seed(tenant, random.Random(seed))
-        messages: list[str] = []
+        host = current_app.extensions["crm"]["plugins"]
+        ctx = context(tenant=tenant, actor=cli_actor())
+        messages = [m for name in host.installed for m in host.enable(ctx, name)
+                    if "already" not in m]
         db.session.commit()
         counts = {
             "companies": db.session.query(Company).count(),

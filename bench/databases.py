@@ -1,0 +1,145 @@
+"""The databases a benchmark run works on: cached SQLite files or a throw-away PostgreSQL one.
+
+A benchmark asks its `BenchContext` for a dataset (`ctx.dataset(contacts_per_tenant=...)`)
+and gets an app whose database holds that generated data. On SQLite the file comes from the
+cache in `bench/results/cache/` (see `bench.datagen.cached_sqlite_dataset`). On PostgreSQL the
+context creates the database `crm_bench_<pid>` through the admin URL in
+`CRM_BENCH_POSTGRES_URL`, and drops it again in `close()`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+
+from bench.datagen import Summary, cached_sqlite_dataset, generate
+from core.app import create_app
+from core.db import db
+from core.schema import upgrade
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Dataset:
+    """Generated data ready to query: the app, what was generated and how long it took."""
+
+    app: Flask
+    summary: Summary
+    params: dict[str, Any]
+    database: str
+    reused: bool
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the dataset's description as JSON-ready data (without the app)."""
+        return {
+            "params": self.params,
+            "database": self.database,
+            "reused_from_cache": self.reused,
+            "setup_seconds": round(self.seconds, 3),
+            "summary": self.summary.as_dict(),
+        }
+
+
+@dataclass
+class BenchContext:
+    """What a benchmark gets: the options of the run and `dataset()` to obtain data."""
+
+    db_kind: str = "sqlite"
+    quick: bool = False
+    seed: int = 2024
+    use_cache: bool = True
+    results_dir: Path = RESULTS_DIR
+    postgres_url: str = field(
+        default_factory=lambda: os.environ.get("CRM_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    )
+    datasets: list[Dataset] = field(default_factory=list)
+    _admin: Engine | None = None
+    _pg_name: str | None = None
+
+    def make_app(self, uri: str) -> Flask:
+        """Build an app on `uri` with no plugins, its instance folder under the results."""
+        return create_app({
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_DIR": str(self.results_dir / "instance"),
+            "TESTING": True,
+            "PLUGINS": [],
+        })
+
+    def dataset(self, **params: Any) -> Dataset:
+        """Return an app on a database holding data from `generate(app, **params)`.
+
+        `seed` defaults to the run's `--seed`. The same parameters give the same dataset
+        within a run; on PostgreSQL a different request replaces the previous database.
+        """
+        params.setdefault("seed", self.seed)
+        for existing in self.datasets:
+            if existing.params == params:
+                return existing
+        started = time.perf_counter()
+        if self.db_kind == "sqlite":
+            app, summary, reused = cached_sqlite_dataset(
+                self.results_dir / "cache", self.make_app, use_cache=self.use_cache, **params
+            )
+            database = app.config["SQLALCHEMY_DATABASE_URI"]
+        elif self.db_kind == "postgresql":
+            self._dispose_apps()
+            url = self._create_postgres_database()
+            app = self.make_app(url)
+            upgrade(app)
+            summary = generate(app, **params)
+            reused = False
+            database = make_url(url).render_as_string(hide_password=True)
+        else:
+            raise ValueError(f"unknown database kind '{self.db_kind}'")
+        dataset = Dataset(app, summary, dict(params), database, reused,
+                          time.perf_counter() - started)
+        self.datasets.append(dataset)
+        return dataset
+
+    def _admin_engine(self) -> Engine:
+        if self._admin is None:
+            url = make_url(self.postgres_url)
+            if url.drivername in ("postgresql", "postgres"):
+                url = url.set(drivername="postgresql+psycopg")
+            self._admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        return self._admin
+
+    def _create_postgres_database(self) -> str:
+        """(Re)create `crm_bench_<pid>` and return its URL."""
+        name = f"crm_bench_{os.getpid()}"
+        with self._admin_engine().connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self._pg_name = name
+        return make_url(self.postgres_url).set(database=name).render_as_string(
+            hide_password=False
+        )
+
+    def _dispose_apps(self) -> None:
+        for dataset in self.datasets:
+            with dataset.app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    def close(self) -> None:
+        """Close every app's connections and drop the PostgreSQL database, if one was made."""
+        self._dispose_apps()
+        if self._admin is not None:
+            if self._pg_name is not None:
+                with self._admin.connect() as connection:
+                    connection.execute(
+                        text(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+                    )
+                self._pg_name = None
+            self._admin.dispose()
+            self._admin = None

@@ -1,0 +1,375 @@
+"""A seeded, fast generator of benchmark data, and a cache of generated SQLite files.
+
+`generate(app, ...)` fills a database whose schema was made by `core.schema.upgrade(app)`
+with tenants, users, companies, contacts (names and addresses from `core.demo_data`, about one
+in twelve a role address), tags, activities and their participants. Rows go in through Core
+`INSERT ... executemany` in batches of `BATCH_SIZE`: that bypasses the ORM and its tenant
+listener (fine for a generator), so the generator sets what the models would have set itself:
+explicit ids, `search_key` via `core.text.search_key`, and aware UTC timestamps from
+`core.clock.utcnow()`. A small share of contacts is in the trash (`deleted_at` set), so the
+central soft-delete filter has rows to drop.
+
+The same seed and sizes give the same rows, except for timestamps, which are relative to now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Table, func, insert, select
+
+from core import demo_data
+from core.clock import utcnow
+from core.db import db
+from core.models import (
+    Activity,
+    Company,
+    Contact,
+    Role,
+    Tag,
+    Tenant,
+    User,
+    activity_participant,
+    contact_tag,
+)
+from core.models.crm import ActivityKind
+from core.schema import migration_dirs
+from core.scoping import all_tenants
+from core.text import search_key
+
+BATCH_SIZE = 5_000
+USERS_PER_TENANT = 5
+TRASHED_SHARE = 0.02
+# Not a usable password hash: benchmark users never log in.
+NO_LOGIN_HASH = "bench:no-login"
+
+
+@dataclass
+class Summary:
+    """What `generate` made: the tenant ids and row counts (totals and per tenant)."""
+
+    tenant_ids: list[int]
+    counts: dict[str, int]
+    live_contacts: dict[int, int] = field(default_factory=dict)
+    seed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        """Rebuild a summary saved with `as_dict` (JSON turns int keys into strings)."""
+        return cls(
+            tenant_ids=[int(t) for t in data["tenant_ids"]],
+            counts={k: int(v) for k, v in data["counts"].items()},
+            live_contacts={int(k): int(v) for k, v in data.get("live_contacts", {}).items()},
+            seed=int(data.get("seed", 0)),
+        )
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert(table: Table, rows: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    for batch in _batches(rows):
+        db.session.execute(insert(table), batch)
+        count += len(batch)
+    return count
+
+
+def _next_id(table: Table) -> int:
+    return int(db.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+
+
+def generate(
+    app: Flask,
+    *,
+    tenants: int = 2,
+    contacts_per_tenant: int = 100_000,
+    companies_per_tenant: int | None = None,
+    activities_per_tenant: int | None = None,
+    seed: int = 2024,
+    analyze: bool | None = None,
+) -> Summary:
+    """Fill the app's (migrated) database with `tenants` tenants of generated data.
+
+    Defaults: one company per 25 contacts and one activity per two contacts. Each tenant gets
+    its own `random.Random` derived from `seed`, so sizes and seed fix the rows.
+    `analyze` runs ANALYZE at the end; by default only on PostgreSQL, where autovacuum would
+    gather statistics anyway. SQLite is left as the app leaves it (no `sqlite_stat1`): with
+    statistics its planner takes `ix_contact_deleted_at` for "deleted_at IS NULL" and sorts.
+    Returns a `Summary` with the new tenant ids and the row counts.
+    """
+    if companies_per_tenant is None:
+        companies_per_tenant = max(1, contacts_per_tenant // 25)
+    if activities_per_tenant is None:
+        activities_per_tenant = contacts_per_tenant // 2
+    counts = dict.fromkeys(
+        ["tenants", "users", "companies", "contacts", "trashed_contacts", "tags",
+         "contact_tags", "activities", "activity_participants"],
+        0,
+    )
+    summary = Summary(tenant_ids=[], counts=counts, seed=seed)
+    now = utcnow()
+    with app.app_context(), all_tenants():
+        if db.engine.dialect.name == "sqlite":
+            # A large page cache keeps the random index inserts in memory.
+            db.session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
+        for index in range(tenants):
+            rng = random.Random(f"crm-bench:{seed}:{index}")
+            live = _generate_tenant(
+                rng, now, summary, contacts_per_tenant, companies_per_tenant,
+                activities_per_tenant,
+            )
+            summary.live_contacts[summary.tenant_ids[-1]] = live
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            _sync_sequences()
+        if analyze is None:
+            analyze = db.engine.dialect.name == "postgresql"
+        if analyze:
+            db.session.connection().exec_driver_sql("ANALYZE")
+        db.session.commit()
+        db.session.remove()
+    return summary
+
+
+def _generate_tenant(
+    rng: random.Random,
+    now: Any,
+    summary: Summary,
+    contacts: int,
+    companies: int,
+    activities: int,
+) -> int:
+    """Insert one tenant's rows; return its number of live contacts."""
+    counts = summary.counts
+    tenant_id = _next_id(Tenant.__table__)
+    _insert(Tenant.__table__, [{
+        "id": tenant_id,
+        "slug": f"bench-{tenant_id}",
+        "name": f"Bench {tenant_id} d.o.o.",
+        "time_zone": "Europe/Ljubljana",
+        "created_at": now,
+    }])
+    summary.tenant_ids.append(tenant_id)
+    counts["tenants"] += 1
+
+    first_user = _next_id(User.__table__)
+    user_ids = list(range(first_user, first_user + USERS_PER_TENANT))
+    counts["users"] += _insert(User.__table__, ({
+        "id": user_id,
+        "tenant_id": tenant_id,
+        "email": f"user{user_id}@bench-{tenant_id}.example",
+        "full_name": f"{rng.choice(demo_data.FIRST_NAMES)} {rng.choice(demo_data.LAST_NAMES)}",
+        "password_hash": NO_LOGIN_HASH,
+        "role": Role.ADMIN if user_id == first_user else Role.USER,
+        "active": True,
+        "session_token": f"{rng.getrandbits(128):032x}",
+        "created_at": now,
+        "last_login_at": None,
+    } for user_id in user_ids))
+
+    first_tag = _next_id(Tag.__table__)
+    tag_ids = {name: first_tag + i for i, name in enumerate(demo_data.TAGS)}
+    counts["tags"] += _insert(Tag.__table__, (
+        {"id": tag_id, "name": name, "tenant_id": tenant_id} for name, tag_id in tag_ids.items()
+    ))
+
+    generated_companies = demo_data.companies(rng, companies)
+    first_company = _next_id(Company.__table__)
+    counts["companies"] += _insert(Company.__table__, ({
+        "id": first_company + i,
+        "name": c.name,
+        "vat_id": c.vat_id,
+        "website": f"https://{c.domain}",
+        "phone": c.phone,
+        "address": None,
+        "notes": None,
+        "search_key": search_key(c.name, c.vat_id),
+        "tenant_id": tenant_id,
+        "deleted_at": None,
+        "deleted_by": None,
+        "deletion_unit": None,
+        "created_at": now,
+        "updated_at": now,
+    } for i, c in enumerate(generated_companies)))
+
+    first_contact = _next_id(Contact.__table__)
+    contact_companies: list[int | None] = []
+    tag_rows: list[dict[str, int]] = []
+    trashed = 0
+
+    def contact_rows() -> Iterator[dict[str, Any]]:
+        nonlocal trashed
+        people = demo_data.contacts(rng, contacts, generated_companies)
+        for offset, person in enumerate(people):
+            contact_id = first_contact + offset
+            company_id = (
+                None if person.company_index is None else first_company + person.company_index
+            )
+            contact_companies.append(company_id)
+            tag_rows.extend(
+                {"contact_id": contact_id, "tag_id": tag_ids[name]} for name in person.tags
+            )
+            in_trash = rng.random() < TRASHED_SHARE
+            trashed += in_trash
+            yield {
+                "id": contact_id,
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "phone": person.phone,
+                "company_id": company_id,
+                "owner_id": rng.choice(user_ids),
+                "notes": person.notes,
+                "search_key": search_key(person.first_name, person.last_name, person.email),
+                "tenant_id": tenant_id,
+                "deleted_at": now - timedelta(days=rng.randint(0, 29)) if in_trash else None,
+                "deleted_by": "bench@example.com" if in_trash else None,
+                "deletion_unit": (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)) if in_trash else None
+                ),
+                "created_at": now,
+                "updated_at": now,
+            }
+
+    counts["contacts"] += _insert(Contact.__table__, contact_rows())
+    counts["trashed_contacts"] += trashed
+    counts["contact_tags"] += _insert(contact_tag, tag_rows)
+
+    first_activity = _next_id(Activity.__table__)
+    participant_rows: list[dict[str, int]] = []
+    kinds = list(ActivityKind)
+
+    def activity_rows() -> Iterator[dict[str, Any]]:
+        for offset in range(activities):
+            activity_id = first_activity + offset
+            kind = rng.choice(kinds)
+            subject = rng.choice(demo_data.ACTIVITY_SUBJECTS[kind.value])
+            participants = rng.sample(
+                range(first_contact, first_contact + contacts), k=min(contacts, rng.choice(
+                    [1, 1, 1, 2, 3]))
+            )
+            participant_rows.extend(
+                {"activity_id": activity_id, "contact_id": contact_id}
+                for contact_id in participants
+            )
+            moment = demo_data.activity_moment(rng, now)
+            yield {
+                "id": activity_id,
+                "kind": kind,
+                "subject": subject,
+                "body": rng.choice([None, "Dogovorili smo se za naslednji korak."]),
+                "occurred_at": moment,
+                "company_id": contact_companies[participants[0] - first_contact],
+                "owner_id": rng.choice(user_ids),
+                "search_key": search_key(subject),
+                "tenant_id": tenant_id,
+                "deleted_at": None,
+                "deleted_by": None,
+                "deletion_unit": None,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+
+    if contacts:
+        counts["activities"] += _insert(Activity.__table__, activity_rows())
+        counts["activity_participants"] += _insert(activity_participant, participant_rows)
+    return contacts - trashed
+
+
+def _sync_sequences() -> None:
+    """PostgreSQL: move each id sequence past the explicit ids the generator inserted."""
+    connection = db.session.connection()
+    for table in (Tenant, User, Tag, Company, Contact, Activity):
+        name = table.__tablename__
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+        )
+
+
+def schema_fingerprint(app: Flask) -> str:
+    """Return a short hash of the app's migration scripts and of this generator's code.
+
+    It stands for "schema revision" in the cache key: any change to a migration, to the
+    generator or to `core.demo_data` makes a new key.
+    """
+    digest = hashlib.sha256()
+    files = [Path(__file__), Path(demo_data.__file__)]
+    for folder in migration_dirs(app).values():
+        files.extend(sorted(Path(folder).glob("*.py")))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def cached_sqlite_dataset(
+    cache_dir: Path,
+    make_app: Any,
+    *,
+    use_cache: bool = True,
+    **params: Any,
+) -> tuple[Flask, Summary, bool]:
+    """Return (app, summary, reused) for a generated SQLite file from `cache_dir`.
+
+    `make_app(uri)` builds an app for a database URI. `params` go to `generate`. The file is
+    keyed by the sizes, the seed and `schema_fingerprint`; it is generated under a temporary
+    name and renamed when complete, so a crash never leaves a half-filled cache entry.
+    Benchmarks must only read from it.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = schema_fingerprint(make_app("sqlite://"))
+    key_text = json.dumps({"params": params, "schema": fingerprint}, sort_keys=True)
+    key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
+    size = params.get("tenants", 2) * params.get("contacts_per_tenant", 0)
+    stem = f"contacts{size}-seed{params.get('seed', 0)}-{key}"
+    path = cache_dir / f"{stem}.sqlite3"
+    meta = cache_dir / f"{stem}.json"
+    if use_cache and path.exists() and meta.exists():
+        summary = Summary.from_dict(json.loads(meta.read_text())["summary"])
+        return make_app(f"sqlite:///{path}"), summary, True
+
+    building = cache_dir / f"{stem}.building-{os.getpid()}.sqlite3"
+    _remove_sqlite(building)
+    from core.schema import upgrade
+
+    builder = make_app(f"sqlite:///{building}")
+    upgrade(builder)
+    summary = generate(builder, **params)
+    with builder.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    _remove_sqlite(path)
+    os.replace(building, path)
+    _remove_sqlite(building)
+    meta.write_text(json.dumps({"key": key_text, "summary": summary.as_dict()}, indent=2))
+    return make_app(f"sqlite:///{path}"), summary, False

@@ -1,0 +1,235 @@
+"""The benchmark runner: a registry, interleaved timing, median/min/max, ratio and targets.
+
+A benchmark is a generator function registered with `@benchmark("name")`. It receives the
+run's context (see `bench.databases.BenchContext`), sets up what it needs and yields one
+`Comparison` per figure; the runner measures each figure while the generator is suspended,
+so the generator can hold an app context or a database open around its `yield`s.
+
+Each figure compares "ours" with an alternative (for example hand-written SQL): after a
+warm-up the two callables run interleaved, A B A B ..., `repeat` times; wall time comes from
+`time.perf_counter`. Peak memory is measured separately, with `tracemalloc`, over one extra
+call of each callable, so that tracing does not slow the timed calls.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BenchmarkFunction = Callable[[Any], Iterator["Comparison"]]
+
+REGISTRY: dict[str, BenchmarkFunction] = {}
+
+MEMORY_METHOD = "tracemalloc peak of one call"
+
+
+def benchmark(name: str) -> Callable[[BenchmarkFunction], BenchmarkFunction]:
+    """Register the decorated generator function under `name` (names must be unique)."""
+
+    def register(function: BenchmarkFunction) -> BenchmarkFunction:
+        if name in REGISTRY and REGISTRY[name] is not function:
+            raise ValueError(f"benchmark '{name}' is registered twice")
+        REGISTRY[name] = function
+        return function
+
+    return register
+
+
+@dataclass(frozen=True)
+class Target:
+    """A limit a figure should meet: on the ratio (`ratio <= 1.5`) or on the median in ms."""
+
+    metric: str  # "ratio" or "median_ms"
+    limit: float
+
+    def met_by(self, ratio: float | None, median_ms: float) -> bool:
+        """Return True when the measured ratio or median is within the limit."""
+        value = ratio if self.metric == "ratio" else median_ms
+        return value is not None and value <= self.limit
+
+    def __str__(self) -> str:
+        if self.metric == "ratio":
+            return f"ratio <= {self.limit:g}"
+        return f"median <= {self.limit:g} ms"
+
+
+def ratio_at_most(limit: float) -> Target:
+    """Target: median(ours) / median(alternative) must not exceed `limit`."""
+    return Target("ratio", limit)
+
+
+def median_at_most_ms(limit: float) -> Target:
+    """Target: the median of ours must not exceed `limit` milliseconds."""
+    return Target("median_ms", limit)
+
+
+@dataclass
+class Comparison:
+    """One figure: our callable against an alternative answering the same question."""
+
+    name: str
+    ours: Callable[[], Any]
+    alternative: Callable[[], Any] | None
+    target: Target
+    description: str = ""
+    ours_label: str = "ours"
+    alternative_label: str = "alternative"
+
+
+@dataclass
+class Timing:
+    """Summary of one callable's samples, in milliseconds, plus its peak memory in KiB."""
+
+    label: str
+    samples_ms: list[float]
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    peak_kib: float | None = None
+
+
+@dataclass
+class FigureResult:
+    """The measured figure: both timings, the ratio, the target and whether it is met."""
+
+    name: str
+    description: str
+    ours: Timing
+    alternative: Timing | None
+    ratio: float | None
+    target: str
+    met: bool
+    memory_method: str = MEMORY_METHOD
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as plain JSON-ready data."""
+        return asdict(self)
+
+
+def summarize(label: str, samples_ms: list[float]) -> Timing:
+    """Return the median, min and max of `samples_ms` (at least one sample)."""
+    if not samples_ms:
+        raise ValueError("no samples")
+    return Timing(
+        label=label,
+        samples_ms=list(samples_ms),
+        median_ms=statistics.median(samples_ms),
+        min_ms=min(samples_ms),
+        max_ms=max(samples_ms),
+    )
+
+
+def peak_memory_kib(function: Callable[[], Any]) -> float:
+    """Call `function` once under tracemalloc and return the peak of Python allocations."""
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    try:
+        function()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not already:
+            tracemalloc.stop()
+    return max(peak - base, 0) / 1024
+
+
+class Runner:
+    """Measures comparisons: `warmup` untimed calls each, then `repeat` interleaved pairs.
+
+    `clock` returns seconds (default `time.perf_counter`); tests pass a fake one.
+    `measure_memory=False` skips the tracemalloc call.
+    """
+
+    def __init__(
+        self,
+        repeat: int = 21,
+        warmup: int = 2,
+        clock: Callable[[], float] = time.perf_counter,
+        measure_memory: bool = True,
+    ) -> None:
+        if repeat < 1:
+            raise ValueError("repeat must be at least 1")
+        self.repeat = repeat
+        self.warmup = warmup
+        self.clock = clock
+        self.measure_memory = measure_memory
+
+    def _time(self, function: Callable[[], Any]) -> float:
+        start = self.clock()
+        function()
+        return (self.clock() - start) * 1000.0
+
+    def measure(self, comparison: Comparison) -> FigureResult:
+        """Run one comparison and return its figure."""
+        alternative = comparison.alternative
+        for _ in range(self.warmup):
+            comparison.ours()
+            if alternative is not None:
+                alternative()
+        ours_ms: list[float] = []
+        alternative_ms: list[float] = []
+        for _ in range(self.repeat):
+            ours_ms.append(self._time(comparison.ours))
+            if alternative is not None:
+                alternative_ms.append(self._time(alternative))
+        ours = summarize(comparison.ours_label, ours_ms)
+        other = (
+            summarize(comparison.alternative_label, alternative_ms)
+            if alternative is not None
+            else None
+        )
+        if self.measure_memory:
+            ours.peak_kib = peak_memory_kib(comparison.ours)
+            if other is not None and alternative is not None:
+                other.peak_kib = peak_memory_kib(alternative)
+        ratio = None
+        if other is not None and other.median_ms > 0:
+            ratio = ours.median_ms / other.median_ms
+        return FigureResult(
+            name=comparison.name,
+            description=comparison.description,
+            ours=ours,
+            alternative=other,
+            ratio=ratio,
+            target=str(comparison.target),
+            met=comparison.target.met_by(ratio, ours.median_ms),
+        )
+
+    def run(self, function: BenchmarkFunction, context: Any) -> list[FigureResult]:
+        """Run every comparison a registered benchmark yields; return their figures."""
+        results = []
+        for comparison in function(context):
+            results.append(self.measure(comparison))
+        return results
+
+
+def _timing_line(timing: Timing, width: int) -> str:
+    memory = "" if timing.peak_kib is None else f"  peak {timing.peak_kib:9.1f} KiB"
+    return (
+        f"  {timing.label:<{width}}  median {timing.median_ms:9.3f} ms"
+        f"  min {timing.min_ms:9.3f}  max {timing.max_ms:9.3f}{memory}"
+    )
+
+
+def report_lines(results: list[FigureResult]) -> list[str]:
+    """Return the printed report; its last line is exactly `targets met: K/N`."""
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{result.name}" + (f": {result.description}" if result.description else ""))
+        timings = [result.ours] + ([result.alternative] if result.alternative else [])
+        width = max(len(t.label) for t in timings)
+        lines.extend(_timing_line(t, width) for t in timings)
+        ratio = "n/a" if result.ratio is None else f"{result.ratio:.2f}"
+        memory = f" (memory: {result.memory_method})" if result.ours.peak_kib is not None else ""
+        verdict = "met" if result.met else "MISSED"
+        lines.append(f"  ratio {ratio}  target {result.target}: {verdict}{memory}")
+    met = sum(1 for result in results if result.met)
+    lines.append(f"targets met: {met}/{len(results)}")
+    return lines

@@ -1,0 +1,125 @@
+"""Booting the installed plugins into an app: what their boot hooks return is checked
+(names, prefixes, clashes) and registered. Any problem stops `create_app` loudly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, request
+from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy import select
+
+from core.config import installed_plugin_names
+from core.db import db
+from core.events import tenant_ref
+from core.models import Tenant
+from core.plugin_host import PluginError, PluginHost, discover
+from core.scoping import all_tenants
+
+
+def boot_plugins(app: Flask) -> PluginHost:
+    """Discover, install and boot the plugins of `app`; return the host."""
+    available = discover(extra=app.config.get("EXTRA_PLUGINS"))
+    host = PluginHost(app, available, installed_plugin_names(app, list(available)))
+    state = app.extensions["crm"]
+    state["plugins"] = host
+    state["settings"] = host.settings
+
+    for _name, defaults in host.boot_results("crm_config_defaults"):
+        for key, value in defaults.items():
+            app.config.setdefault(key, value)
+    for name, settings in host.boot_results("crm_settings"):
+        host.settings.declare(name, list(settings))
+    _register_models(app, host)
+    _register_blueprints(app, host)
+    _register_commands(app, host)
+    _add_template_folders(app, host)
+    return host
+
+
+def _register_models(app: Flask, host: PluginHost) -> None:
+    owners: dict[str, str] = {}
+    for name, models in host.boot_results("crm_register_models"):
+        for model in models:
+            table = model.__table__.name
+            if not table.startswith(f"{name}_"):
+                raise PluginError(f"plugin '{name}' has a table '{table}' without the prefix "
+                                  f"'{name}_'")
+            if table in owners:
+                raise PluginError(f"table '{table}' is registered by '{owners[table]}' and "
+                                  f"'{name}'")
+            owners[table] = name
+        host.available[name].tables = sorted(t for t, o in owners.items() if o == name)
+    migration_dirs = {}
+    for name in host.installed:
+        versions = host.available[name].folder / "migrations" / "versions"
+        if versions.is_dir():
+            migration_dirs[name] = versions
+    app.extensions["crm"]["table_owners"] = owners
+    app.extensions["crm"]["migration_dirs"] = migration_dirs
+
+
+def _register_blueprints(app: Flask, host: PluginHost) -> None:
+    for name, blueprints in host.boot_results("crm_register_blueprints"):
+        for blueprint in blueprints:
+            if not blueprint.name.startswith(name):
+                raise PluginError(f"plugin '{name}' has a blueprint '{blueprint.name}' that "
+                                  f"does not start with its name")
+            if blueprint.name in app.blueprints:
+                raise PluginError(f"blueprint '{blueprint.name}' of '{name}' clashes")
+            _guard_blueprint(blueprint, name)
+            app.register_blueprint(blueprint)
+
+
+def _guard_blueprint(blueprint: Blueprint, plugin: str) -> None:
+    """Answer 404 on the plugin's routes for tenants that have not enabled it."""
+
+    if getattr(blueprint, "_crm_guarded_for", None) == plugin:
+        return
+
+    def require_enabled() -> None:
+        tenant = request_tenant()
+        if tenant is None or not current_host().is_enabled(tenant.id, plugin):
+            abort(404)
+
+    blueprint.before_request(require_enabled)
+    blueprint._crm_guarded_for = plugin  # a module-level blueprint is registered per app
+
+
+def request_tenant() -> Any:
+    """The tenant of this request: the `<tenant>` slug in the URL (public forms, webhooks),
+    else the logged-in user's tenant; None when there is neither."""
+    slug = (request.view_args or {}).get("tenant")
+    if slug is None:
+        return g.get("crm_tenant")
+    cache = g.setdefault("crm_url_tenants", {})
+    if slug not in cache:
+        with all_tenants():
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == str(slug)))
+        cache[slug] = tenant_ref(tenant)
+    return cache[slug]
+
+
+def current_host() -> PluginHost:
+    """The current app's plugin host."""
+    from flask import current_app
+
+    return current_app.extensions["crm"]["plugins"]
+
+
+def _register_commands(app: Flask, host: PluginHost) -> None:
+    for name, commands in host.boot_results("crm_register_commands"):
+        for command in commands:
+            if command.name in app.cli.commands:
+                raise PluginError(f"command '{command.name}' of '{name}' clashes with another")
+            app.cli.add_command(command)
+
+
+def _add_template_folders(app: Flask, host: PluginHost) -> None:
+    folders = [
+        str(host.available[n].folder / "templates")
+        for n in host.installed
+        if (host.available[n].folder / "templates").is_dir()
+    ]
+    if folders:
+        app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(folders)])

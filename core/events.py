@@ -1,0 +1,225 @@
+"""The event bus: who acted, and the hooks every event goes through.
+
+`context()` describes the current event (tenant, actor, IP, user agent, request id, time).
+`emit()` calls a runtime hook on the plugins enabled for the event's tenant. The ORM
+listener at the bottom reports every insert and update of a tenant-owned record through
+`crm_record_created` / `crm_record_updated`, in the same transaction, whatever made the
+change (an admin page, a command, a plugin), so no view has to remember it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.db import CrmSession
+from core.scoping import TENANT_KEY, TenantOwned
+
+SYSTEM_ACTOR = "system"
+HIDDEN_VALUE = "(secret)"
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """The few facts about a tenant an event carries."""
+
+    id: int
+    slug: str
+    name: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """Who did something, for which tenant, from where and when."""
+
+    tenant: TenantRef | None
+    actor: str
+    user_id: int | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    at: datetime = field(default_factory=utcnow)
+
+    @property
+    def tenant_id(self) -> int | None:
+        """The tenant's id, or None for platform-level events."""
+        return self.tenant.id if self.tenant else None
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A record that is about to disappear: enough to find what refers to it."""
+
+    type: str
+    id: int
+    label: str
+    email: str | None = None
+
+
+@dataclass
+class Section:
+    """One part of what is held about a person (right of access, erasure preview)."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    plugin: str = "core"
+
+
+@dataclass
+class Panel:
+    """An extra panel on the contact page contributed by a plugin."""
+
+    title: str
+    html: Any
+    order: int = 100
+    plugin: str = "core"
+
+
+def record_type(record: Any) -> str:
+    """The type name used in events and audit entries: the table name (`contact`, ...)."""
+    return type(record).__table__.name
+
+
+def tenant_ref(tenant: Any) -> TenantRef | None:
+    """Make a TenantRef from a Tenant row (None stays None)."""
+    if tenant is None:
+        return None
+    return TenantRef(tenant.id, tenant.slug, tenant.name, tenant.time_zone)
+
+
+def set_actor(actor: str, user_id: int | None = None, tenant: Any = None) -> None:
+    """Record who is acting in this app context (request or command)."""
+    g.crm_actor = actor
+    g.crm_user_id = user_id
+    if tenant is not None:
+        g.crm_tenant = tenant_ref(tenant)
+
+
+def request_id() -> str | None:
+    """The current request's id: the proxy's `X-Request-ID` or one made here."""
+    if not has_request_context():
+        return None
+    if "crm_request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.crm_request_id = incoming[:64] if incoming.isprintable() and incoming else (
+            uuid.uuid4().hex
+        )
+    return g.crm_request_id
+
+
+def context(tenant: Any = None, actor: str | None = None) -> EventContext:
+    """Describe the current event. `tenant` (a Tenant or TenantRef) defaults to the one
+    set for this request or command; `actor` to the one set by `set_actor`."""
+    ref = tenant if isinstance(tenant, TenantRef) or tenant is None else tenant_ref(tenant)
+    if ref is None:
+        ref = g.get("crm_tenant")
+    ip = user_agent = None
+    if has_request_context():
+        ip = request.remote_addr
+        user_agent = (request.user_agent.string or None) if request.user_agent else None
+    return EventContext(
+        tenant=ref,
+        actor=actor or g.get("crm_actor") or SYSTEM_ACTOR,
+        user_id=g.get("crm_user_id"),
+        ip=ip,
+        user_agent=user_agent[:512] if user_agent else None,
+        request_id=request_id(),
+    )
+
+
+def emit(hook_name: str, ctx: EventContext, **kwargs: Any) -> Any:
+    """Call runtime hook `hook_name` on the plugins enabled for `ctx.tenant` (all installed
+    plugins when the event has no tenant) and return pluggy's result."""
+    host = current_app.extensions["crm"]["plugins"]
+    return host.caller_for(ctx.tenant_id, hook_name)(ctx=ctx, **kwargs)
+
+
+def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:
+    """Return {field: (before, after)} for the changed columns of `record` (before the flush
+    ends). Secret fields are reported as changed with their values hidden."""
+    secrets = getattr(type(record), "__secret_fields__", ())
+    changes: dict[str, tuple[Any, Any]] = {}
+    state = inspect(record)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if before == after or attr.key in ("updated_at", "search_key"):
+            continue
+        if attr.key in secrets:
+            changes[attr.key] = (HIDDEN_VALUE, HIDDEN_VALUE)
+        else:
+            changes[attr.key] = (before, after)
+    for rel in state.mapper.relationships:
+        history = state.attrs[rel.key].history
+        if not history.has_changes():
+            continue
+        if rel.uselist:
+            now = [str(item) for item in (getattr(record, rel.key) or [])]
+            added = {str(item) for item in history.added}
+            removed = [str(item) for item in history.deleted]
+            before_list = sorted([n for n in now if n not in added] + removed)
+            if before_list != sorted(now):
+                changes[rel.key] = (before_list, sorted(now))
+        else:
+            before = str(history.deleted[0]) if history.deleted and history.deleted[0] else None
+            after = str(history.added[0]) if history.added and history.added[0] else None
+            if before != after:
+                changes[rel.key] = (before, after)
+                changes.pop(f"{rel.key}_id", None)
+    return changes
+
+
+def _tracked(obj: Any) -> bool:
+    return isinstance(obj, TenantOwned) and getattr(type(obj), "__crm_events__", True)
+
+
+def _event_tenant(session: Session, record: Any) -> TenantRef | None:
+    if record.tenant_id is None:
+        return None
+    cached = g.get("crm_tenant")
+    if cached is not None and cached.id == record.tenant_id:
+        return cached
+    host = current_app.extensions["crm"]["plugins"]
+    return host.tenant_ref(record.tenant_id)
+
+
+@event.listens_for(CrmSession, "after_flush")
+def _report_record_changes(session: Session, flush_context: Any) -> None:
+    if "crm" not in current_app.extensions or session.info.get(TENANT_KEY) is None:
+        return
+    created = [obj for obj in session.new if _tracked(obj)]
+    updated = []
+    for obj in session.dirty:
+        if not _tracked(obj) or obj in session.deleted:
+            continue
+        changes = field_changes(obj)
+        # trash and restore are reported by their own hooks
+        if {"deleted_at", "deleted_by", "deletion_unit"} & changes.keys():
+            continue
+        if changes:
+            updated.append((obj, changes))
+    if not created and not updated:
+        return
+    with session.no_autoflush:
+        for obj in created:
+            emit("crm_record_created", context(tenant=_event_tenant(session, obj)), record=obj)
+        for obj, changes in updated:
+            emit(
+                "crm_record_updated",
+                context(tenant=_event_tenant(session, obj)),
+                record=obj,
+                changes=changes,
+            )

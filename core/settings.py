@@ -1,0 +1,131 @@
+"""Per-tenant settings: declared with a type and a default, read through one accessor.
+
+The core and each plugin declare their settings (`crm_settings` hook for plugins); values a
+tenant admin changed are kept in `tenant_setting`; everything else reads the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.db import db
+from core.models import TenantSetting
+from core.scoping import tenant_scope
+
+TYPES = {"int": int, "str": str, "bool": bool}
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be accepted (message names the setting)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A per-tenant setting: key, type (`int`, `str`, `bool`), default, label for the admin
+    page, optional bounds for numbers and a help text."""
+
+    key: str
+    type: str
+    default: Any
+    label: str
+    help: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def parse(self, raw: Any) -> Any:
+        """Return `raw` converted to the setting's type, or raise SettingError."""
+        if self.type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on", "da"}:
+                return True
+            if text in {"0", "false", "no", "off", "ne", ""}:
+                return False
+            raise SettingError(f"{self.label}: '{raw}' is not yes or no")
+        if self.type == "int":
+            try:
+                value = int(str(raw).strip())
+            except ValueError as exc:
+                raise SettingError(f"{self.label}: '{raw}' is not a whole number") from exc
+            if self.minimum is not None and value < self.minimum:
+                raise SettingError(f"{self.label}: must be at least {self.minimum}")
+            if self.maximum is not None and value > self.maximum:
+                raise SettingError(f"{self.label}: must be at most {self.maximum}")
+            return value
+        return str(raw).strip()
+
+
+class SettingsRegistry:
+    """The declared settings of one app, by namespace (`core` or a plugin name)."""
+
+    def __init__(self) -> None:
+        self.declared: dict[str, dict[str, Setting]] = {}
+
+    def declare(self, namespace: str, settings: list[Setting]) -> None:
+        """Add `settings` under `namespace`; a key declared twice is an error."""
+        bucket = self.declared.setdefault(namespace, {})
+        for setting in settings:
+            if setting.type not in TYPES:
+                raise ValueError(f"setting {namespace}.{setting.key}: unknown type {setting.type}")
+            if setting.key in bucket:
+                raise ValueError(f"setting {namespace}.{setting.key} declared twice")
+            bucket[setting.key] = setting
+
+    def spec(self, namespace: str, key: str) -> Setting:
+        """Return the declaration of `namespace.key` or raise KeyError."""
+        return self.declared[namespace][key]
+
+
+def _registry() -> SettingsRegistry:
+    return current_app.extensions["crm"]["settings"]
+
+
+def get_setting(tenant_id: int, namespace: str, key: str) -> Any:
+    """Return the tenant's value of `namespace.key`, or its declared default."""
+    spec = _registry().spec(namespace, key)
+    with tenant_scope(tenant_id):
+        stored = db.session.scalar(
+            select(TenantSetting.value).where(
+                TenantSetting.namespace == namespace, TenantSetting.key == key
+            )
+        )
+    return spec.default if stored is None else stored
+
+
+def all_settings(tenant_id: int, namespace: str) -> dict[str, Any]:
+    """Return {key: value} of every declared setting of `namespace` for the tenant."""
+    declared = _registry().declared.get(namespace, {})
+    with tenant_scope(tenant_id):
+        stored = dict(
+            db.session.execute(
+                select(TenantSetting.key, TenantSetting.value).where(
+                    TenantSetting.namespace == namespace
+                )
+            ).all()
+        )
+    return {key: stored.get(key, spec.default) for key, spec in declared.items()}
+
+
+def set_setting(tenant_id: int, namespace: str, key: str, raw: Any) -> Any:
+    """Validate and store a tenant's value (not committed); return the parsed value."""
+    try:
+        spec = _registry().spec(namespace, key)
+    except KeyError as exc:
+        raise SettingError(f"there is no setting '{key}' for {namespace}") from exc
+    value = spec.parse(raw)
+    with tenant_scope(tenant_id):
+        row = db.session.scalar(
+            select(TenantSetting).where(
+                TenantSetting.namespace == namespace, TenantSetting.key == key
+            )
+        )
+        if row is None:
+            db.session.add(TenantSetting(namespace=namespace, key=key, value=value))
+        else:
+            row.value = value
+    return value

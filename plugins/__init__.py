@@ -1,0 +1,1 @@
+"""The built-in GDPR plugins; each is found through the `crm.plugins` entry point."""

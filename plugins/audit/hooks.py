@@ -1,0 +1,1 @@
+"""Hook implementations of the `audit` plugin (thin; the logic lives in its modules)."""

@@ -1,0 +1,1 @@
+"""Hook implementations of the `export` plugin (thin; the logic lives in its modules)."""

@@ -1,0 +1,1 @@
+"""Hook implementations of the `gdpr_consents` plugin (thin; the logic lives in its modules)."""

@@ -1,0 +1,179 @@
+"""The benchmark harness: runner arithmetic, report format, usage errors and the generator.
+
+Nothing here times real code: speed is measured by `python -m bench`, never asserted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench import runner as runner_module
+from bench.__main__ import main
+from bench.benchmarks.contact_list import orm_list, sql_list
+from bench.datagen import generate
+from bench.runner import (
+    Comparison,
+    Runner,
+    median_at_most_ms,
+    ratio_at_most,
+    report_lines,
+    summarize,
+)
+from core import create_app
+from core.db import db
+from core.emails import normalize_email
+from core.models import Activity, Company, Contact, Tag, Tenant, activity_participant
+from core.schema import upgrade
+from core.scoping import all_tenants, including_deleted, tenant_scope
+from core.text import search_key
+
+
+class FakeClock:
+    """A clock that only moves when a fake workload advances it (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def workload(clock: FakeClock, name: str, durations_ms: list[float], calls: list[str]):
+    """Return a callable that logs its call and advances `clock` by the next duration."""
+    remaining = iter(durations_ms)
+
+    def run() -> None:
+        calls.append(name)
+        clock.now += next(remaining, 0.0) / 1000
+
+    return run
+
+
+def test_summarize_gives_median_min_max() -> None:
+    timing = summarize("x", [3.0, 1.0, 10.0, 2.0])
+    assert (timing.median_ms, timing.min_ms, timing.max_ms) == (2.5, 1.0, 10.0)
+    assert summarize("y", [4.0, 1.0, 9.0]).median_ms == 4.0
+    with pytest.raises(ValueError):
+        summarize("z", [])
+
+
+def test_runner_interleaves_and_computes_ratio() -> None:
+    clock, calls = FakeClock(), []
+    # One warm-up call each (0 ms: not timed), then three timed calls each.
+    ours = workload(clock, "A", [0.0, 4.0, 2.0, 9.0], calls)
+    alternative = workload(clock, "B", [0.0, 1.0, 2.0, 1.5], calls)
+    runner = Runner(repeat=3, warmup=1, clock=clock, measure_memory=False)
+    result = runner.measure(
+        Comparison("trivial", ours, alternative, ratio_at_most(1.5))
+    )
+    assert calls == ["A", "B", "A", "B", "A", "B", "A", "B"]
+    assert result.ours.samples_ms == pytest.approx([4.0, 2.0, 9.0])
+    assert result.ours.median_ms == pytest.approx(4.0)
+    assert (result.ours.min_ms, result.ours.max_ms) == pytest.approx((2.0, 9.0))
+    assert result.alternative is not None
+    assert result.alternative.median_ms == pytest.approx(1.5)
+    assert result.ratio == pytest.approx(4.0 / 1.5)
+    assert result.target == "ratio <= 1.5"
+    assert result.met is False
+
+
+def test_absolute_target_and_memory() -> None:
+    clock, calls = FakeClock(), []
+    ours = workload(clock, "A", [5.0] * 10, calls)
+    result = Runner(repeat=3, warmup=0, clock=clock).measure(
+        Comparison("alone", ours, None, median_at_most_ms(150))
+    )
+    assert result.alternative is None and result.ratio is None
+    assert result.ours.median_ms == pytest.approx(5.0)
+    assert result.met is True and result.target == "median <= 150 ms"
+    assert result.ours.peak_kib is not None and result.ours.peak_kib >= 0
+
+
+def test_report_ends_with_targets_met_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner_module, "REGISTRY", {})
+
+    @runner_module.benchmark("trivial")
+    def trivial(ctx: object):
+        yield Comparison("trivial.fast", lambda: None, lambda: None, median_at_most_ms(1000))
+        yield Comparison("trivial.slow", lambda: None, None, median_at_most_ms(-1))
+
+    registered = runner_module.REGISTRY
+    assert registered == {"trivial": trivial}
+    results = Runner(repeat=3, warmup=1).run(runner_module.REGISTRY["trivial"], None)
+    lines = report_lines(results)
+    assert [r.name for r in results] == ["trivial.fast", "trivial.slow"]
+    assert lines[-1] == "targets met: 1/2"
+    assert any("MISSED" in line for line in lines)
+
+
+def test_bad_usage_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", "mysql"]) == 2
+    assert main(["no_such_benchmark"]) == 2
+    assert "unknown benchmark" in capsys.readouterr().err
+
+
+def _app(tmp_path: Path, name: str):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{name}.sqlite3",
+        "INSTANCE_DIR": str(tmp_path),
+        "TESTING": True,
+        "PLUGINS": [],
+    })
+    upgrade(app)
+    return app
+
+
+def test_datagen_tiny_sqlite(tmp_path: Path) -> None:
+    app = _app(tmp_path, "b")
+    summary = generate(app, tenants=2, contacts_per_tenant=100, companies_per_tenant=5,
+                       activities_per_tenant=30, seed=7)
+    assert summary.counts["contacts"] == 200
+    assert summary.counts["companies"] == 10
+    assert summary.counts["activities"] == 60
+    assert summary.counts["tenants"] == 2 and summary.counts["tags"] == 12
+    assert len(summary.tenant_ids) == 2
+    with app.app_context():
+        with all_tenants():
+            assert db.session.scalar(select(func.count()).select_from(Tenant)) == 2
+            participants = db.session.execute(
+                select(func.count()).select_from(activity_participant)
+            ).scalar()
+            assert participants == summary.counts["activity_participants"] >= 60
+        for tenant_id in summary.tenant_ids:
+            with tenant_scope(tenant_id):
+                live = db.session.scalar(select(func.count()).select_from(Contact))
+                assert live == summary.live_contacts[tenant_id]
+                with including_deleted():
+                    contacts = db.session.scalars(select(Contact)).all()
+                assert len(contacts) == 100
+                assert db.session.scalar(select(func.count()).select_from(Company)) == 5
+                assert db.session.scalar(select(func.count()).select_from(Activity)) == 30
+                assert db.session.scalar(select(func.count()).select_from(Tag)) == 6
+                for contact in contacts:
+                    assert contact.search_key == search_key(
+                        contact.first_name, contact.last_name, contact.email
+                    )
+                    assert contact.email == normalize_email(contact.email)
+                    assert contact.created_at.tzinfo is not None
+                # The benchmark's two sides answer the same question.
+                for page, term in [(0, None), (1, None), (0, "Novak")]:
+                    assert orm_list(tenant_id, page, term)() == sql_list(tenant_id, page, term)()
+
+
+def test_datagen_is_reproducible_from_seed(tmp_path: Path) -> None:
+    def people(name: str, seed: int) -> list[tuple]:
+        app = _app(tmp_path, name)
+        generate(app, tenants=1, contacts_per_tenant=50, seed=seed)
+        with app.app_context(), all_tenants(), including_deleted():
+            rows = db.session.execute(
+                select(Contact.first_name, Contact.last_name, Contact.email,
+                       Contact.company_id, Contact.deleted_at.is_(None)).order_by(Contact.id)
+            ).all()
+        return [tuple(row) for row in rows]
+
+    first = people("one", 11)
+    assert first == people("two", 11)
+    assert first != people("three", 12)
