@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from core.clock import utcnow
 from core.db import CrmSession
@@ -180,6 +180,21 @@ def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:
                 changes[rel.key] = (before, after)
                 changes.pop(f"{rel.key}_id", None)
     return changes
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _keep_values_before_changes(mapper: Mapper, cls: type) -> None:
+    """Make every column of a tracked model load its old value when it is set while
+    expired, so `crm_record_updated` can always say what a field was before."""
+    if not (issubclass(cls, TenantOwned) and getattr(cls, "__crm_events__", True)):
+        return
+    for attr in mapper.column_attrs:
+        if attr.parent is mapper:
+            event.listen(getattr(cls, attr.key), "set", _noop_set, active_history=True)
+
+
+def _noop_set(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return value
 
 
 def _tracked(obj: Any) -> bool:

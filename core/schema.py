@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
 
 from core.db import db
+from core.models import CORE_TABLES
 
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_BRANCH = "core"
@@ -28,29 +29,29 @@ def migration_dirs(app: Flask) -> dict[str, Path]:
     return dirs
 
 
-def table_owner(app: Flask, table_name: str) -> str:
-    """Return the branch a table belongs to: the plugin whose name prefixes it, or core."""
-    for plugin in app.extensions["crm"]["plugins"].available:
+def table_owner(app: Flask, table_name: str) -> str | None:
+    """Return the branch a table belongs to: `core`, the installed plugin whose name
+    prefixes it, or None for a table of a plugin this app does not install (its model
+    module may still be imported in this process)."""
+    if table_name in CORE_TABLES:
+        return CORE_BRANCH
+    for plugin in app.extensions["crm"]["plugins"].installed:
         if table_name.startswith(f"{plugin}_"):
             return plugin
-    return CORE_BRANCH
+    return None
 
 
 def owned_tables(app: Flask) -> dict[str, str]:
-    """Return {table name: branch label} for every table the app's metadata knows."""
-    return {name: table_owner(app, name) for name in db.metadata.tables}
+    """Return {table name: branch label} for the tables of the core and installed plugins."""
+    owners = {name: table_owner(app, name) for name in db.metadata.tables}
+    return {name: owner for name, owner in owners.items() if owner is not None}
 
 
 def app_tables(app: Flask) -> list[Any]:
     """Return the tables this app's database has (core and installed plugins), in
     dependency order."""
-    branches = set(migration_dirs(app))
-    installed = set(app.extensions["crm"]["plugins"].installed) | {CORE_BRANCH}
-    return [
-        t for t in db.metadata.sorted_tables
-        if table_owner(app, t.name) in installed
-        and (table_owner(app, t.name) in branches or table_owner(app, t.name) == CORE_BRANCH)
-    ]
+    owners = owned_tables(app)
+    return [t for t in db.metadata.sorted_tables if t.name in owners]
 
 
 def _config(app: Flask, connection: Any, branches: set[str] | None = None) -> Config:
@@ -66,8 +67,7 @@ def _config(app: Flask, connection: Any, branches: set[str] | None = None) -> Co
 
         def include_object(obj: Any, name: str, type_: str, reflected: bool, compare_to: Any):
             table = obj if type_ == "table" else getattr(obj, "table", None)
-            table_name = getattr(table, "name", name)
-            return owners.get(table_name, CORE_BRANCH) in branches
+            return owners.get(getattr(table, "name", name)) in branches
 
         cfg.attributes["include_object"] = include_object
     return cfg
@@ -101,8 +101,7 @@ def schema_differences(app: Flask | None = None) -> list[Any]:
             opts={
                 "compare_type": True,
                 "include_object": lambda obj, name, type_, reflected, compare_to: (
-                    owners.get(getattr(getattr(obj, "table", obj), "name", name), CORE_BRANCH)
-                    in branches
+                    owners.get(getattr(getattr(obj, "table", obj), "name", name)) in branches
                     and name != "alembic_version"
                 ),
             },

@@ -125,7 +125,9 @@ def set_setting(tenant_id: int, namespace: str, key: str, raw: Any) -> Any:
             )
         )
         if row is None:
-            db.session.add(TenantSetting(namespace=namespace, key=key, value=value))
+            db.session.add(
+                TenantSetting(namespace=namespace, key=key, value=value, tenant_id=tenant_id)
+            )
         else:
             row.value = value
     return value

@@ -64,6 +64,23 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'crm.sqlite3'}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of each backend for one test (for schema and boot tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    session_url = request.getfixturevalue("postgresql_url")
+    engine = _admin_engine()
+    name = f"{sa.engine.make_url(session_url).database}_{uuid.uuid4().hex[:6]}"
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield engine.url.set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 _migrated: set[str] = set()
 
 

@@ -1,0 +1,3 @@
+"""A throw-away plugin that records every runtime hook call it receives."""
+
+MANIFEST = {"name": "sample", "version": "1.2.3", "depends": [], "summary": "Test listener."}
