@@ -23,11 +23,12 @@ def main() -> None:
 
 def register_core_commands(app: Flask) -> None:
     """Add the core's commands to `app.cli` (plugins add theirs through a boot hook)."""
+    from core.cli.backup import backup
     from core.cli.db_commands import init_db, schema
     from core.cli.demo import demo
     from core.cli.plugins import plugins
     from core.cli.tenants import tenants
     from core.cli.users import users
 
-    for command in (init_db, schema, demo, plugins, tenants, users):
+    for command in (init_db, schema, backup, demo, plugins, tenants, users):
         app.cli.add_command(command)

@@ -85,3 +85,9 @@ def crm_login_failed(ctx, email, reason):
 @hookimpl
 def crm_contact_panels(ctx, contact):
     return [Panel(title="Sample", html=f"sample panel for {contact.full_name}")]
+
+
+@hookimpl
+def crm_backup_restored(ctx, backup_name):
+    _record("crm_backup_restored", ctx, backup_name=backup_name)
+    return [f"sample saw {backup_name}"]
