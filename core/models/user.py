@@ -43,6 +43,7 @@ class User(TenantOwned, db.Model):
     """A login. The e-mail is unique across the deployment; platform admins have no tenant."""
 
     __tablename__ = "user_account"
+    __secret_fields__ = ("password_hash", "session_token")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
@@ -77,6 +78,28 @@ class User(TenantOwned, db.Model):
     def rotate_session_token(self) -> None:
         """Invalidate every session and remember-me cookie issued so far."""
         self.session_token = secrets.token_urlsafe(32)
+
+    # --- what Flask-Login asks of a user -------------------------------------------------
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Always True for a stored user (Flask-Login)."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """False for a disabled login: it cannot log in and its sessions end (Flask-Login)."""
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Always False for a stored user (Flask-Login)."""
+        return False
+
+    def get_id(self) -> str:
+        """The session token, not the row id: sessions and remember-me cookies carry it, so
+        rotating it (logout, password change) makes every copy of them useless."""
+        return self.session_token
 
     @property
     def is_platform_admin(self) -> bool:
