@@ -24,7 +24,7 @@ import pluggy
 from flask import Flask, g
 from sqlalchemy import select
 
-from core import hookspecs
+from core import hookspecs, subject
 from core.db import db
 from core.events import EventContext, TenantRef, tenant_ref
 from core.models import Tenant, TenantPlugin
@@ -32,6 +32,7 @@ from core.scoping import tenant_scope
 from core.settings import SettingsRegistry
 
 ENTRY_POINT_GROUP = "crm.plugins"
+CORE_PLUGIN = "core"
 
 
 class PluginError(RuntimeError):
@@ -71,6 +72,8 @@ def discover(extra: list[ModuleType] | None = None) -> dict[str, PluginInfo]:
         if not isinstance(manifest, dict) or "name" not in manifest:
             raise PluginError(f"plugin package {package.__name__} has no MANIFEST with a name")
         name = manifest["name"]
+        if name == CORE_PLUGIN:
+            raise PluginError(f"plugin package {package.__name__} may not be called '{name}'")
         if name in found and found[name].package is not package:
             raise PluginError(f"two plugins are called '{name}'")
         found[name] = PluginInfo(
@@ -91,6 +94,8 @@ class PluginHost:
         self.available = available
         self.pm = pluggy.PluginManager("crm")
         self.pm.add_hookspecs(hookspecs)
+        # the core's own part of subject exports and erasures; never switched off
+        self.pm.register(subject, name=CORE_PLUGIN)
         unknown = [n for n in installed if n not in available]
         if unknown:
             raise PluginError(
@@ -209,7 +214,7 @@ class PluginHost:
         return [f"Disabled {name}; its data is kept."]
 
     def _only(self, name: str, hook_name: str) -> Any:
-        others = [self.plugin_object(n) for n in self.installed if n != name]
+        others = [plugin for other, plugin in self.pm.list_name_plugin() if other != name]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
 
     def _require_installed(self, name: str) -> None:
