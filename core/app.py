@@ -15,6 +15,7 @@ from core.cli import register_core_commands
 from core.config import load_config
 from core.db import db
 from core.health import health
+from core.web import init_web
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     register_core_commands(app)
     host = boot_plugins(app)
+    init_web(app)
     host.pm.check_pending()
     return app
 

@@ -31,6 +31,17 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+    "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+    # CSRF (Flask-WTF): the token lives as long as the session it is bound to
+    "WTF_CSRF_TIME_LIMIT": None,
+    # login throttling: failures counted per account and per client address in a window;
+    # reaching the limit locks that key for LOGIN_LOCKOUT_SECONDS (answered 429)
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+    "ADMIN_PAGE_SIZE": 25,
     "PLUGINS": None,
     "ENV_NAME": "development",
 }
@@ -56,9 +67,13 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance_dir)
 
+    # cookies are Secure outside development unless the environment or caller says otherwise
+    # (Flask's own default for SESSION_COOKIE_SECURE is False, so setdefault would not do)
     secure = app.config["ENV_NAME"] != "development" and not app.testing
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    explicit = set(test_config or {}) | {k[4:] for k in os.environ if k.startswith("CRM_")}
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in explicit:
+            app.config[key] = secure
 
 
 def _with_driver(uri: str) -> str:

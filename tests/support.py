@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from core.db import db
 from core.models import Role, Tenant, User
@@ -49,3 +53,35 @@ def make_tenant_with_users(app: Flask, slug: str, name: str) -> TenantLogins:
             user_email=f"user@{slug}.test",
             user_id=ids[Role.USER],
         )
+
+
+# --- the web pages: CSRF tokens and logins ---------------------------------------------------
+
+_CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on `path` (GET), as a browser would send it back."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF_RE.search(html)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, *, remember: bool = False,
+          next_url: str | None = None, **kwargs: Any) -> TestResponse:
+    """Log in through the real form (CSRF token included); returns the POST's response."""
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
+    if remember:
+        data["remember"] = "y"
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post("/login", data=data, **kwargs)
+
+
+def logged_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
+    """A new test client of `app`, logged in as `email`."""
+    client = app.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

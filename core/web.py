@@ -1,0 +1,38 @@
+"""The web side of an app: CSRF, login, the admin, error pages, the home page and the
+`Cache-Control` rule. `init_web(app)` is called once by `create_app`."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from core.admin import init_admin
+from core.auth import init_auth
+from core.errors import register_error_pages
+
+
+def init_web(app: Flask) -> None:
+    """Set up every page of `app`: one CSRF mechanism (Flask-WTF) for every form and admin
+    action, Flask-Login, the admin, the error pages, `/` and `no-store` on pages."""
+    CSRFProtect().init_app(app)
+    init_auth(app)
+    init_admin(app)
+    register_error_pages(app)
+    app.add_url_rule("/", "home", home)
+    app.after_request(no_store)
+
+
+def home() -> Response:
+    """`/`: the admin for logged-in users, the login page for everyone else."""
+    target = "admin.index" if current_user.is_authenticated else "auth.login"
+    return redirect(url_for(target))
+
+
+def no_store(response: Response) -> Response:
+    """Pages and downloads may hold personal data: browsers and proxies must not keep them.
+    Static files (CSS, scripts) stay cacheable."""
+    endpoint = request.endpoint or ""
+    if endpoint != "static" and not endpoint.endswith(".static"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

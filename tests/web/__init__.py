@@ -1,0 +1,1 @@
+"""Tests of the web pages: login, sessions, CSRF, roles, the admin and attachments."""
