@@ -17,6 +17,8 @@ from .base import CrmModelView
 from .filters import TagFilter, by_company, by_day, by_owner
 from .forms import valid_email
 
+NO_CHOICE = "(none)"
+
 
 def _tag_names(view: Any, ctx: Any, model: Any, name: str) -> str:
     return ", ".join(tag.name for tag in model.tags)
@@ -35,13 +37,15 @@ class ContactView(CrmModelView):
     column_default_sort = [("last_name", False), ("first_name", False)]
     column_formatters = {"tags": _tag_names}
     column_formatters_detail = {"tags": _tag_names}
-    column_details_list = (
-        "first_name", "last_name", "email", "phone", "company", "tags", "owner", "notes",
-        "created_at", "updated_at",
-    )
+    column_details_list = ("first_name", "last_name", "email", "phone", "owner", "notes",
+                           "created_at", "updated_at")  # company and tags: own sections
     form_columns = ("first_name", "last_name", "email", "phone", "company", "tags", "owner",
                     "notes")
-    form_args = {"email": {"label": "E-mail", "validators": [Optional(), valid_email]}}
+    form_args = {
+        "email": {"label": "E-mail", "validators": [Optional(), valid_email]},
+        "company": {"blank_text": NO_CHOICE},
+        "owner": {"blank_text": NO_CHOICE},
+    }
 
     def make_filters(self) -> list[Any]:
         """Company, tag, owner and the day the contact was created."""
@@ -117,7 +121,11 @@ class ActivityView(CrmModelView):
                            "owner", "body", "created_at", "updated_at")
     form_columns = ("kind", "subject", "occurred_at", "company", "participants", "owner",
                     "body")
-    form_args = {"occurred_at": {"label": "When", "default": utcnow}}
+    form_args = {
+        "occurred_at": {"label": "When", "default": utcnow},
+        "company": {"blank_text": NO_CHOICE},
+        "owner": {"blank_text": NO_CHOICE},
+    }
 
     def make_filters(self) -> list[Any]:
         """Company, owner and the day it happened."""

@@ -1,8 +1,8 @@
 """Login throttling: failed logins per account and per client address, kept in the database.
 
 Several gunicorn workers share nothing but the database, so the counters live in the
-`login_throttle` table and every change to a counter is one row lock (PostgreSQL) or one
-serialised write (SQLite). Nothing here sleeps: a locked key is answered 429 at once, with
+`login_throttle` table and change only through atomic UPDATEs (a row lock on PostgreSQL, a
+serialised write on SQLite). Nothing here sleeps: a locked key is answered 429 at once, with
 `Retry-After` saying when to try again.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
@@ -61,20 +61,29 @@ def retry_after(keys: list[ThrottleKey]) -> int:
 
 def record_failure(keys: list[ThrottleKey]) -> int:
     """Count one failed login against each key (not committed); return the seconds to wait
-    when this failure locked a key (0 otherwise)."""
+    when a key is now locked (0 otherwise). Each step is one atomic UPDATE, so concurrent
+    workers never lose a count."""
     config = current_app.config
     window = timedelta(seconds=int(config["LOGIN_FAILURE_WINDOW_SECONDS"]))
     lockout = timedelta(seconds=int(config["LOGIN_LOCKOUT_SECONDS"]))
     now = utcnow()
     _forget_stale(now, window)
     for key in keys:
-        row = _locked_row(key, now)
-        if row.window_started_at + window <= now:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= key.limit:
-            row.locked_until = now + lockout
-    db.session.flush()
+        _ensure_row(key, now)
+        this = LoginThrottle.key == key.key
+        db.session.execute(
+            update(LoginThrottle)
+            .where(this, LoginThrottle.window_started_at <= now - window)
+            .values(failures=0, window_started_at=now, locked_until=None)
+        )
+        db.session.execute(
+            update(LoginThrottle).where(this).values(failures=LoginThrottle.failures + 1)
+        )
+        db.session.execute(
+            update(LoginThrottle)
+            .where(this, LoginThrottle.failures >= key.limit)
+            .values(locked_until=now + lockout)
+        )
     return retry_after(keys)
 
 
@@ -84,13 +93,11 @@ def record_success(keys: list[ThrottleKey]) -> None:
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(accounts)))
 
 
-def _locked_row(key: ThrottleKey, now: datetime) -> LoginThrottle:
-    """The key's row, locked for this transaction (created when missing; a concurrent
-    insert by another worker is caught and the row read again)."""
-    query = select(LoginThrottle).where(LoginThrottle.key == key.key).with_for_update()
-    row = db.session.scalar(query)
-    if row is not None:
-        return row
+def _ensure_row(key: ThrottleKey, now: datetime) -> None:
+    """Create the key's counter when missing (a concurrent insert by another worker is
+    caught: the row is there either way)."""
+    if db.session.scalar(select(LoginThrottle.id).where(LoginThrottle.key == key.key)):
+        return
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -98,7 +105,6 @@ def _locked_row(key: ThrottleKey, now: datetime) -> LoginThrottle:
             )
     except IntegrityError:
         pass
-    return db.session.scalar(query.execution_options(populate_existing=True))
 
 
 def _forget_stale(now: datetime, window: timedelta) -> None:
