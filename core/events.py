@@ -126,7 +126,9 @@ def context(tenant: Any = None, actor: str | None = None) -> EventContext:
     ip = user_agent = None
     if has_request_context():
         ip = request.remote_addr
-        user_agent = (request.user_agent.string or None) if request.user_agent else None
+        # not `if request.user_agent`: Werkzeug's UserAgent is falsy unless a parser set
+        # `browser`, which the default one never does, so the header was always dropped
+        user_agent = request.user_agent.string or None
     return EventContext(
         tenant=ref,
         actor=actor or g.get("crm_actor") or SYSTEM_ACTOR,
@@ -146,8 +148,11 @@ def emit(hook_name: str, ctx: EventContext, **kwargs: Any) -> Any:
 
 def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:
     """Return {field: (before, after)} for the changed columns of `record` (before the flush
-    ends). Secret fields are reported as changed with their values hidden."""
+    ends). Secret fields (`__secret_fields__`) are reported as changed with their values
+    hidden; bookkeeping fields (`__bookkeeping_fields__`, e.g. a session token rotated at
+    logout) are left out, so that a change of only those is no update at all."""
     secrets = getattr(type(record), "__secret_fields__", ())
+    bookkeeping = getattr(type(record), "__bookkeeping_fields__", ())
     changes: dict[str, tuple[Any, Any]] = {}
     state = inspect(record)
     for attr in state.mapper.column_attrs:
@@ -156,7 +161,7 @@ def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:
             continue
         before = history.deleted[0] if history.deleted else None
         after = history.added[0] if history.added else None
-        if before == after or attr.key in ("updated_at", "search_key"):
+        if before == after or attr.key in ("updated_at", "search_key", *bookkeeping):
             continue
         if attr.key in secrets:
             changes[attr.key] = (HIDDEN_VALUE, HIDDEN_VALUE)

@@ -44,6 +44,8 @@ class User(TenantOwned, db.Model):
 
     __tablename__ = "user_account"
     __secret_fields__ = ("password_hash", "session_token")
+    # rotated at every login and logout; those are reported by their own hooks
+    __bookkeeping_fields__ = ("session_token", "last_login_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]

@@ -91,3 +91,29 @@ def crm_contact_panels(ctx, contact):
 def crm_backup_restored(ctx, backup_name):
     _record("crm_backup_restored", ctx, backup_name=backup_name)
     return [f"sample saw {backup_name}"]
+
+
+@hookimpl
+def crm_user_logged_in(ctx, user):
+    _record("crm_user_logged_in", ctx, user=user.email)
+
+
+@hookimpl
+def crm_user_logged_out(ctx, user):
+    _record("crm_user_logged_out", ctx, user=user.email)
+
+
+@hookimpl
+def crm_list_viewed(ctx, list_name, search, filters, page, rows_shown):
+    _record("crm_list_viewed", ctx, list_name=list_name, search=search, filters=filters,
+            page=page, rows_shown=rows_shown)
+
+
+@hookimpl
+def crm_record_viewed(ctx, record):
+    _record("crm_record_viewed", ctx, record=str(record))
+
+
+@hookimpl
+def crm_records_exported(ctx, what, file_format, subject, rows, details):
+    _record("crm_records_exported", ctx, what=what, file_format=file_format, rows=rows)
