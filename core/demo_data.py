@@ -113,8 +113,9 @@ def contacts(
             else rng.choice(FREE_MAIL)
         )
         if company_index is not None and rng.random() < 0.08:
+            # a role address is listed under the department and the company it reaches
             local = rng.choice(ROLE_LOCAL_PARTS)
-            first, last = "", ""
+            first, last = local.capitalize(), company_list[company_index].name
         else:
             local = ascii_slug(f"{first} {last}")
         email = f"{local}@{domain}"
