@@ -43,6 +43,15 @@ log = logging.getLogger(__name__)
 
 HIDDEN_COLUMNS = ("search_key", "deleted_at", "deleted_by", "deletion_unit", "tenant")
 
+# the view methods Flask-Admin guards with a switch, and the switch
+OPERATION_SWITCHES = {
+    "create_view": "can_create",
+    "edit_view": "can_edit",
+    "delete_view": "can_delete",
+    "details_view": "can_view_details",
+    "export": "can_export",
+}
+
 
 class CrmModelView(CrmViewMixin, AttachmentsMixin, ModelView):
     """A tenant-scoped model page (see the module docstring for what it guarantees).
@@ -84,6 +93,18 @@ class CrmModelView(CrmViewMixin, AttachmentsMixin, ModelView):
         return "Search (case and accents do not matter)" if self.search_by_key else "Search"
 
     # --- reading: 404 for anything that is not the tenant's ---------------------------------
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """The access rule first (login, role, plugin); then an operation this view does
+        not offer (create, edit, delete, details, export switched off) answers 404 instead
+        of Flask-Admin's flash-and-redirect, whatever id it was given."""
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        switch = OPERATION_SWITCHES.get(name)
+        if switch is not None and not getattr(self, switch):
+            abort(404)
+        return None
 
     def get_one(self, id: Any) -> Any:
         """The record with primary key `id` among the rows this user may see, else 404."""
