@@ -141,3 +141,14 @@ def test_save_writes_to_a_binary_stream():
     report().save(stream)
     document = Document(io.BytesIO(stream.getvalue()))
     assert document.paragraphs[0].text == "Izvoz podatkov"
+
+
+def test_table_cells_keep_line_breaks_tabs_and_spaces_of_many_rows(tmp_path):
+    doc_report = report()
+    rows = [[f"vrstica {n}\nnova  vrstica\r\nše\tena ", n] for n in range(3000)]
+    doc_report.table(["Besedilo", "Št."], rows)
+    (table,) = reopen(doc_report, tmp_path).tables
+    assert len(table.rows) == 3001
+    assert [cell.text for cell in table.rows[3000].cells] == [
+        "vrstica 2999\nnova  vrstica\nše\tena ", "2999"]
+    assert table.rows[1].cells[0].width == table.rows[0].cells[0].width
