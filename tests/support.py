@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from core.db import db
+from core.hookspecs import hookimpl
 from core.models import Role, Tenant, User
 from core.scoping import all_tenants
 
@@ -85,3 +86,28 @@ def logged_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
     response = login(client, email, password)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+# --- exports: what `crm_records_exported` was told -------------------------------------------
+
+
+class ExportRecorder:
+    """Hears `crm_records_exported` of every tenant (registered on an app's plugin manager,
+    not an installed plugin)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    @hookimpl
+    def crm_records_exported(self, ctx: Any, what: str, file_format: str, subject: Any,
+                             rows: int, details: dict[str, Any]) -> None:
+        """Keep the call's arguments."""
+        self.calls.append({"ctx": ctx, "what": what, "file_format": file_format,
+                           "subject": subject, "rows": rows, "details": details})
+
+
+def record_exports(app: Flask) -> ExportRecorder:
+    """Register a new ExportRecorder on `app`'s plugin manager and return it."""
+    recorder = ExportRecorder()
+    app.extensions["crm"]["plugins"].pm.register(recorder, name=f"exports_{id(recorder)}")
+    return recorder

@@ -5,7 +5,8 @@ What it adds to Flask-Admin's `ModelView`, once for all pages:
   an id: details, edit, delete, attachment upload and bulk actions (`get_one` aborts, the
   action ids are checked before any action runs);
 - every delete, single or bulk, goes through `core.records.delete_record`; the built-in
-  export and fast mass delete stay off;
+  export and fast mass delete stay off (the CRM lists export through the core's safe writer
+  instead: `list_export.ListExportMixin`);
 - list and detail pages report `crm_list_viewed` and `crm_record_viewed`;
 - search compares the case- and accent-free `search_key` with the typed text folded the
   same way (`zupancic` finds `Župančič`);
@@ -37,6 +38,7 @@ from core.text import search_key
 from .access import CrmViewMixin
 from .attachments import AttachmentsMixin
 from .converters import CrmFilterConverter, CrmModelConverter
+from .list_export import ListExportMixin
 from .localtime import format_datetime, show_time
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ OPERATION_SWITCHES = {
 }
 
 
-class CrmModelView(CrmViewMixin, AttachmentsMixin, ModelView):
+class CrmModelView(CrmViewMixin, AttachmentsMixin, ListExportMixin, ModelView):
     """A tenant-scoped model page (see the module docstring for what it guarantees).
 
     Subclasses set the usual Flask-Admin options; `search_by_key = True` for models with a
