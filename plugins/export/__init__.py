@@ -1,5 +1,7 @@
 """The `export` plugin: right of access to Word, Excel and JSON; subject requests."""
 
+PLUGIN = "export"
+
 MANIFEST = {
     "name": "export",
     "version": "0.1.0",
