@@ -53,20 +53,36 @@ def test_choose_leaves_out_unticked_items_and_sections(app, people, in_acme):
     assert INTERNAL_NOTE in next(e["label"] for e in left_out if e["item"] == note.id)
 
 
-def test_a_disabled_plugin_contributes_nothing(app, people, acme):
-    switch(app, acme.id, "gdpr_consents", on=True)
+def test_a_disabled_plugin_contributes_nothing(app, database_url, tmp_path, people, acme):
     from core.scoping import tenant_scope
+    from tests.conftest import build_app
+    from tests.plugins.export import sample_source
     from tests.plugins.export.conftest import tenant_ctx
+    from tests.support import BUILTIN_PLUGINS
 
-    with app.app_context(), tenant_scope(acme.id):
-        plugins = {s.plugin for s in contact_pack(tenant_ctx(acme.id),
-                                                  contact(people.ann)).sections}
-    assert "gdpr_consents" in plugins
-    switch(app, acme.id, "gdpr_consents", on=False)
-    with app.app_context(), tenant_scope(acme.id):
-        plugins = {s.plugin for s in contact_pack(tenant_ctx(acme.id),
-                                                  contact(people.ann)).sections}
-    assert plugins == {"core", "export"}
+    other = build_app(database_url, tmp_path / "sample", EXTRA_PLUGINS=[sample_source],
+                      PLUGINS=[*BUILTIN_PLUGINS, "export_sample"])
+
+    def sources() -> list[tuple[str, str]]:
+        with other.app_context(), tenant_scope(acme.id):
+            pack = contact_pack(tenant_ctx(acme.id), contact(people.ann))
+            return [(s.plugin, s.key) for s in pack.sections]
+
+    try:
+        assert "export_sample" not in {plugin for plugin, _ in sources()}
+        switch(other, acme.id, "export_sample", on=True)
+        found = sources()
+        # the core first, then the plugins in installation order
+        assert found[0] == ("core", "profile") and found[-1] == ("export_sample",
+                                                                "export_sample.notes")
+        switch(other, acme.id, "export_sample", on=False)
+        assert {plugin for plugin, _ in sources()} == {"core", "export"}
+    finally:
+        with other.app_context():
+            from core.db import db
+
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_company_pack_holds_the_company_its_contacts_and_their_activities(app, people,
