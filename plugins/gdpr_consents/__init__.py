@@ -1,5 +1,7 @@
 """The `gdpr_consents` plugin: purposes, provable consents, segments, consent intake."""
 
+PLUGIN = "gdpr_consents"
+
 MANIFEST = {
     "name": "gdpr_consents",
     "version": "0.1.0",

@@ -1,1 +1,76 @@
 """Hook implementations of the `gdpr_consents` plugin (thin; the logic lives in its modules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.hookspecs import hookimpl
+from core.settings import Setting
+from plugins.gdpr_consents.cli import COMMANDS
+from plugins.gdpr_consents.consents import BUILTIN_SOURCES
+from plugins.gdpr_consents.lifecycle import on_enabled
+from plugins.gdpr_consents.models import MODELS
+from plugins.gdpr_consents.subject import erase, purged, sections
+
+
+@hookimpl
+def crm_register_models() -> list[type]:
+    """The plugin's tables (purposes, consents, events, notices, marks, segments)."""
+    return list(MODELS)
+
+
+@hookimpl
+def crm_register_commands() -> list[Any]:
+    """`crm purposes`, `crm consents`, `crm segments`."""
+    return list(COMMANDS)
+
+
+@hookimpl
+def crm_settings() -> list[Setting]:
+    """Per-tenant settings: e-mail class lists and the controller's details for receipts."""
+    return [
+        Setting("role_local_parts", "str", "", "Extra role address local parts",
+                help="Comma-separated, e.g. narocila, blagajna (added to the built-in list)."),
+        Setting("free_mail_domains", "str", "", "Extra free-mail domains",
+                help="Comma-separated, e.g. mojmail.si (added to the built-in list)."),
+        Setting("expiring_days", "int", 30, "Days ahead in the 'expiring soon' list",
+                minimum=1, maximum=365),
+        Setting("policy_url", "str", "", "Privacy policy URL (consent receipts)"),
+        Setting("controller_contact", "str", "", "Controller contact person (receipts)"),
+        Setting("controller_email", "str", "", "Controller e-mail (receipts)"),
+        Setting("controller_phone", "str", "", "Controller phone (receipts)"),
+        Setting("controller_address", "str", "", "Controller postal address (receipts)"),
+        Setting("controller_url", "str", "", "Controller web site (receipts)"),
+        Setting("jurisdiction", "str", "SI", "Jurisdiction (ISO 3166 code, receipts)"),
+        Setting("language", "str", "sl", "Language of consent texts (receipts)"),
+    ]
+
+
+@hookimpl
+def crm_plugin_enabled(ctx: Any, plugin: str) -> None:
+    """A tenant without purposes gets newsletter, events and sms (the demo: consents too)."""
+    on_enabled(ctx)
+
+
+@hookimpl
+def crm_consent_sources() -> list[dict[str, Any]]:
+    """The built-in consent sources (this plugin's own extension point)."""
+    return [dict(source) for source in BUILTIN_SOURCES]
+
+
+@hookimpl
+def crm_subject_data(ctx: Any, contact: Any) -> list[Any]:
+    """The person's consents, their history and deliverability marks."""
+    return sections(ctx, contact)
+
+
+@hookimpl
+def crm_subject_erase(ctx: Any, contact: Any, mode: str) -> list[str]:
+    """Erase or anonymize the person's consents, history, proofs and marks."""
+    return erase(ctx, contact, mode)
+
+
+@hookimpl
+def crm_records_purged(ctx: Any, records: list[Any]) -> None:
+    """Drop proof files and marks of contacts and consents removed for good."""
+    purged(ctx, records)

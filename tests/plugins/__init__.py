@@ -1,0 +1,1 @@
+"""Tests of the built-in plugins, one package per plugin."""
