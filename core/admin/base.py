@@ -33,7 +33,7 @@ from wtforms.validators import ValidationError
 from core.db import db
 from core.events import context, emit
 from core.records import DELETED, delete_record
-from core.text import search_key
+from core.text import sanitize_text, search_key
 
 from .access import CrmViewMixin
 from .attachments import AttachmentsMixin
@@ -147,8 +147,10 @@ class CrmModelView(CrmViewMixin, AttachmentsMixin, ListExportMixin, ModelView):
 
     def get_list(self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
                  execute: bool = True, page_size: Any = None) -> Any:
-        """Flask-Admin's list query, searching the folded key; remembers what was shown for
-        the `crm_list_viewed` event."""
+        """Flask-Admin's list query (page at least 0, search text sanitized), searching the
+        folded key; remembers what was shown for the `crm_list_viewed` event."""
+        page = max(page or 0, 0)  # ?page=-1 would be a negative OFFSET
+        search = sanitize_text(search) if search else search  # PostgreSQL refuses NUL
         folded = search_key(search) if search and self.search_by_key else search
         count, rows = super().get_list(
             page, sort_column, sort_desc, folded, filters, execute=execute, page_size=page_size

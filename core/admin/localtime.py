@@ -47,7 +47,10 @@ class LocalDateTimeField(DateTimeLocalField):
         """Read the typed local time and keep it as aware UTC."""
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=zone(tenant_time_zone())).astimezone(UTC)
+            try:
+                self.data = self.data.replace(tzinfo=zone(tenant_time_zone())).astimezone(UTC)
+            except (OverflowError, ValueError):
+                self.data = None  # e.g. year 1 before UTC: pre_validate names the field
 
     def _value(self) -> str:
         if self.raw_data:

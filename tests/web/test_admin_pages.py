@@ -236,3 +236,35 @@ def test_unknown_pages_are_plain_404_pages(app, tenant_a):
     as_json = client.get("/nope", headers={"Accept": "application/json"})
     assert as_json.json == {"error": "Not Found", "message": "There is no such page or record.",
                             "status": 404}
+
+
+@pytest.mark.parametrize("query", [
+    "page=-1", "page=99999", "page=abc", "search=%00", "search=%25%5F", "sort=99", "desc=x",
+    "page_size=-5", "flt0_tag_is=%00", "flt0_created_on=%00", "flt9_nope=1",
+])
+@pytest.mark.parametrize("endpoint", ["contacts", "users"])
+def test_odd_list_parameters_never_give_a_500(app, tenant_a, acme_data, query, endpoint):
+    client = logged_in(app, tenant_a.admin_email)
+    response = client.get(f"/admin/{endpoint}/?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+
+
+@pytest.mark.parametrize(("endpoint", "form", "message"), [
+    ("contacts", {"first_name": "Ž" * 200}, "Field cannot be longer than 128 characters."),
+    ("contacts", {"first_name": "Ana\x00", "last_name": "Nul\x01"}, None),
+    ("companies", {"name": ""}, "This field is required."),
+    ("activities", {"subject": "Klic", "occurred_at": "0001-01-01T00:10"},
+     "When: enter a date and time"),
+])
+def test_odd_form_input_is_a_message_or_cleaned(app, tenant_a, endpoint, form, message):
+    client = logged_in(app, tenant_a.user_email)
+    token = csrf_token(client, f"/admin/{endpoint}/new/")
+    response = client.post(f"/admin/{endpoint}/new/", data={**form, "csrf_token": token})
+    if message is None:
+        assert response.status_code == 302
+        with app.app_context(), tenant_scope(tenant_a.id):
+            made = db.session.scalar(select(Contact).where(Contact.first_name == "Ana"))
+            assert made.last_name == "Nul"
+    else:
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True)
