@@ -14,8 +14,13 @@ from core.errors import register_error_pages
 
 def init_web(app: Flask) -> None:
     """Set up every page of `app`: one CSRF mechanism (Flask-WTF) for every form and admin
-    action, Flask-Login, the admin, the error pages, `/` and `no-store` on pages."""
-    CSRFProtect().init_app(app)
+    action (blueprints flagged `crm_csrf_exempt`, such as webhooks, are exempt),
+    Flask-Login, the admin, the error pages, `/` and `no-store` on pages."""
+    csrf = CSRFProtect(app)
+    for blueprint in app.blueprints.values():
+        # endpoints other systems post to (plugins' webhooks) declare themselves exempt
+        if getattr(blueprint, "crm_csrf_exempt", False):
+            csrf.exempt(blueprint)
     init_auth(app)
     init_admin(app)
     register_error_pages(app)

@@ -386,17 +386,21 @@ def grant(
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
     reason: str | None = None,
+    use_default: bool = True,
 ) -> Consent:
     """Record that `contact` gave consent to `purpose` at `given_at` (not committed).
 
     Without a duration or expiry the purpose's default months apply (none: until
-    withdrawn); months are added in the tenant's calendar. A consent already granted with
-    the same `given_at` is returned unchanged (a repeated import changes nothing); a newer
-    grant renews it; a grant dated before the recorded withdrawal, refusal or grant is
-    refused. Plugins may refuse through `crm_consent_rules`. Raises ConsentInputError.
+    withdrawn; `use_default=False`: until withdrawn, for a subscription a mailing system
+    keeps, such as a Mailchimp audience); months are added in the tenant's calendar. A
+    consent already granted with the same `given_at` is returned unchanged (a repeated
+    import changes nothing); a newer grant renews it; a grant dated before the recorded
+    withdrawal, refusal or grant is refused. Plugins may refuse through
+    `crm_consent_rules`. Raises ConsentInputError.
     """
     contact, purpose_row, when = _answer(ctx, contact, purpose, given_at, "given_at")
-    months, until = _expiry(ctx, when, duration_months, expires_at, purpose_row)
+    months, until = _expiry(ctx, when, duration_months, expires_at, purpose_row,
+                            use_default=use_default)
     proofs = list(proofs)
     code = _check_source(ctx, source, {
         "source_detail": source_detail, "ip": ip, "user_agent": user_agent,

@@ -8,6 +8,8 @@ from core.hookspecs import hookimpl
 from core.settings import Setting
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
+from plugins.gdpr_consents.intake import cli as intake_cli
+from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
 from plugins.gdpr_consents.subject import erase, purged, sections
@@ -21,8 +23,15 @@ def crm_register_models() -> list[type]:
 
 @hookimpl
 def crm_register_commands() -> list[Any]:
-    """`crm purposes`, `crm consents`, `crm segments`."""
-    return list(COMMANDS)
+    """`crm purposes`, `crm consents` (with `import`), `crm segments`, `crm webhooks`."""
+    intake_cli.attach(next(c for c in COMMANDS if c.name == "consents"))
+    return list(COMMANDS) + list(intake_cli.COMMANDS)
+
+
+@hookimpl
+def crm_register_blueprints() -> list[Any]:
+    """The mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>`."""
+    return [hooks_blueprint]
 
 
 @hookimpl

@@ -11,6 +11,12 @@
 - `Undeliverable`: an address marked undeliverable (bounce, cleaned, by hand) with when and
   why; an active mark keeps the address out of segments.
 - `Segment`: a saved segment definition (purposes, options, filters).
+- `ImportMapping`: a saved column mapping of spreadsheet imports, per tenant by name.
+- `ListMapping`: (mailing system, list or audience id) -> purpose, shared by webhooks and
+  the Mailchimp-export import; the empty list id is the provider's default purpose.
+- `WebhookEndpoint`: the secret of a tenant's webhook URL per mailing system.
+- `WebhookEvent`: every accepted webhook event with its digest (replays change nothing),
+  its raw payload and what came of it.
 """
 
 from __future__ import annotations
@@ -290,4 +296,80 @@ class Segment(TenantOwned, Timestamps, db.Model):
         return self.name
 
 
-MODELS = [Purpose, Notice, Consent, ConsentEvent, Undeliverable, Segment]
+class ImportMapping(TenantOwned, Timestamps, db.Model):
+    """A saved column mapping for spreadsheet imports: {field: header} and options."""
+
+    __tablename__ = "gdpr_consents_import_mapping"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(SafeString(128))
+    columns: Mapped[dict[str, Any]] = mapped_column(SafeJSON(), default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(SafeJSON(), default=dict)
+    created_by: Mapped[str] = mapped_column(SafeString(255), default="system")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListMapping(TenantOwned, Timestamps, db.Model):
+    """Which purpose a mailing system's list (audience, campaign list) stands for."""
+
+    __tablename__ = "gdpr_consents_list_mapping"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider", "list_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(SafeString(32))
+    list_id: Mapped[str] = mapped_column(SafeString(128), default="")
+    purpose_id: Mapped[int] = mapped_column(
+        ForeignKey("gdpr_consents_purpose.id", ondelete="CASCADE")
+    )
+
+    purpose: Mapped[Purpose] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.provider} list {self.list_id or '(default)'}"
+
+
+class WebhookEndpoint(TenantOwned, Timestamps, db.Model):
+    """The secret part of a tenant's webhook URL for one mailing system."""
+
+    __tablename__ = "gdpr_consents_webhook"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(SafeString(32))
+    secret: Mapped[str] = mapped_column(SafeString(64))
+
+    __secret_fields__ = ("secret",)
+
+    def __str__(self) -> str:
+        return f"{self.provider} webhook"
+
+
+class WebhookEvent(TenantOwned, db.Model):
+    """One accepted event of a mailing system (deduplicated on its canonical digest)."""
+
+    __tablename__ = "gdpr_consents_webhook_event"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "provider", "digest"),
+        Index("ix_gdpr_consents_webhook_event_email", "tenant_id", "email", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(SafeString(32))
+    digest: Mapped[str] = mapped_column(SafeString(64))
+    kind: Mapped[str] = mapped_column(SafeString(32))
+    email: Mapped[str | None] = mapped_column(SafeString(320), default=None)
+    list_id: Mapped[str | None] = mapped_column(SafeString(128), default=None)
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(SafeString(255), default="")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(SafeJSON(), default=None)
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} {self.email}"
+
+
+MODELS = [Purpose, Notice, Consent, ConsentEvent, Undeliverable, Segment, ImportMapping,
+          ListMapping, WebhookEndpoint, WebhookEvent]

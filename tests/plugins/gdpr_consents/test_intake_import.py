@@ -1,0 +1,293 @@
+"""Spreadsheet and Mailchimp-export import: the fixtures' right readings, idempotence,
+one transaction, errors with row and column, limits, the command."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from core.db import db
+from core.models import Contact
+from plugins.gdpr_consents.intake import importer
+from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, save_mapping
+from plugins.gdpr_consents.intake.readers import Limits
+from plugins.gdpr_consents.intake.values import CellError, read_when, read_yes_no
+from plugins.gdpr_consents.intake.webhooks import add_webhook
+from plugins.gdpr_consents.models import Consent, ConsentEvent, ConsentState, Undeliverable
+from plugins.gdpr_consents.validity import current_state
+from tests.plugins.gdpr_consents.conftest import NOW
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def consents_by_email() -> dict[tuple[str, str], Consent]:
+    rows = db.session.scalars(select(Consent)).all()
+    return {(c.contact.email, c.purpose.code): c for c in rows}
+
+
+def event_count() -> int:
+    return db.session.scalar(select(func.count(ConsentEvent.id)))
+
+
+def test_consents_xlsx_right_reading(actx):
+    report = run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    assert report.committed and not report.errors
+    found = consents_by_email()
+    assert set(found) == {("ana.novak@example.si", "newsletter"),
+                          ("boris.kopitar@example.si", "newsletter"),
+                          ("boris.kopitar@example.si", "events"),
+                          ("luka.cesnik@example.net", "sms")}
+    ana = found["ana.novak@example.si", "newsletter"]
+    assert ana.given_at == utc(2018, 5, 25, 8, 0)
+    assert ana.duration_months == 24
+    assert ana.expires_at == utc(2020, 5, 25, 8, 0)
+    assert current_state(ana, NOW) == ConsentState.EXPIRED
+    assert (ana.source, ana.source_detail) == ("import", "trade fair")
+    for code in ("newsletter", "events"):
+        boris = found["boris.kopitar@example.si", code]
+        assert boris.given_at == utc(2019, 1, 31, 23, 0)  # 2019-02-01 00:00 in Ljubljana
+        assert boris.duration_months == 36
+        assert boris.expires_at == utc(2022, 1, 31, 23, 0)
+    luka = found["luka.cesnik@example.net", "sms"]
+    assert luka.given_at == utc(2021, 7, 7, 12, 30)
+    assert luka.duration_months == 12
+    assert luka.expires_at == utc(2022, 7, 7, 12, 30)
+    assert db.session.scalar(select(func.count(Contact.id))) == 3
+    assert (report.count("created"), report.count("rejected")) == (4, 0)
+
+
+def test_reimport_changes_nothing(actx):
+    run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    events, contacts = event_count(), db.session.scalar(select(func.count(Contact.id)))
+    again = run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    assert again.count("unchanged") == 4
+    assert event_count() == events
+    assert db.session.scalar(select(func.count(Contact.id))) == contacts
+
+
+def test_slovenian_excel_csv_right_reading(actx):
+    report = run_import(actx.ctx(), "soglasja_excel_eu.csv", load("soglasja_excel_eu.csv"))
+    assert report.committed and not report.errors
+    found = consents_by_email()
+    ana = found["ana.novak@example.si", "newsletter"]
+    assert ana.given_at == utc(2018, 5, 24, 22, 0)  # 25 May 2018, 00:00 in Ljubljana
+    assert ana.duration_months == 24
+    assert ana.source_detail == "sejem"
+    mojca = found["mojca.zupancic@example.com", "events"]
+    assert mojca.given_at == utc(2020, 3, 3, 23, 0)  # 4 March 2020, not 3 April
+    assert mojca.duration_months == 12
+    jure = found["jure.skerjanc@example.org", "newsletter"]
+    assert jure.state == ConsentState.REFUSED
+    assert jure.given_at is None
+    assert jure.refused_at == utc(2019, 11, 5, 23, 0)  # 6 November 2019
+    names = {c.email: c.last_name for c in db.session.scalars(select(Contact))}
+    assert names["mojca.zupancic@example.com"] == "Župančič"
+    assert names["jure.skerjanc@example.org"] == "Škerjanc"
+
+
+def test_empty_duration_takes_the_purpose_default(actx):
+    data = "E-pošta;Namen;Datum soglasja;Trajanje (mesecev);Soglasje\r\n" \
+           "eva@example.si;sms;1.2.2024;;Da\r\n"
+    run_import(actx.ctx(), "s.csv", data.encode("utf-8"))
+    sms = consents_by_email()["eva@example.si", "sms"]
+    assert sms.duration_months == 12
+    assert sms.expires_at == utc(2025, 1, 31, 23, 0)
+
+
+def test_mailchimp_export_right_reading(actx):
+    boris = actx.contact("boris.kopitar@example.si", first_name="Boris")
+    db.session.commit()
+    add_webhook(actx.ctx(), "mailchimp", "newsletter", "a1b2c3d4e5")
+    db.session.commit()
+    report = run_import(actx.ctx(), "export.zip", load("mailchimp_audience_export.zip"))
+    assert report.committed and not report.errors
+    assert "read as UTC" in " ".join(report.notes)
+    found = consents_by_email()
+    for email in ("ana.novak@example.si", "boris.kopitar@example.si",
+                  "mojca.zupancic@example.com", "jure.skerjanc@example.org"):
+        consent = found[email, "newsletter"]
+        assert consent.state == ConsentState.GRANTED
+        assert consent.given_at == utc(2018, 5, 25, 10, 5)  # CONFIRM_TIME, read as UTC
+        assert consent.ip == "192.0.2.11"
+        assert consent.source == "mailchimp"
+        assert current_state(consent, NOW) == ConsentState.GRANTED
+    assert found["boris.kopitar@example.si", "newsletter"].contact_id == boris.id
+    assert db.session.scalar(select(func.count(Contact.id)).where(
+        Contact.email == "boris.kopitar@example.si")) == 1
+    luka = found["luka.cesnik@example.net", "newsletter"]
+    assert luka.state == ConsentState.WITHDRAWN
+    assert luka.withdrawn_at == utc(2021, 3, 1, 8, 0)
+    assert ("stara.adresa@example.si", "newsletter") not in found
+    mark = db.session.scalar(select(Undeliverable))
+    assert (mark.email, mark.reason, mark.cleared_at) == ("stara.adresa@example.si",
+                                                          "cleaned", None)
+    ana = db.session.scalar(select(Contact).where(Contact.email == "ana.novak@example.si"))
+    assert [t.name for t in ana.tags] == ["Newsletter", "VIP"]
+    events = event_count()
+    again = run_import(actx.ctx(), "export.zip", load("mailchimp_audience_export.zip"))
+    assert again.count("unchanged") == len(again.rows) == 6
+    assert event_count() == events
+
+
+def test_mailchimp_csv_alone_with_purpose_option(actx):
+    with zipfile.ZipFile(FIXTURES / "mailchimp_audience_export.zip") as archive:
+        data = archive.read("unsubscribed_email_audience_export_a1b2c3d4e5.csv")
+    run_import(actx.ctx(), "unsubscribed_email_audience_export_a1b2c3d4e5.csv", data,
+               purpose="events")
+    luka = consents_by_email()["luka.cesnik@example.net", "events"]
+    assert luka.withdrawn_at == utc(2021, 3, 1, 8, 0)
+
+
+def test_mailchimp_export_without_a_purpose_is_refused(actx):
+    with pytest.raises(importer.ConsentInputError, match="a1b2c3d4e5"):
+        run_import(actx.ctx(), "export.zip", load("mailchimp_audience_export.zip"))
+
+
+def test_errors_name_row_and_column_and_nothing_is_stored(actx):
+    data = ("Email,Purpose,Given at,Consent\n"
+            "ok@example.si,newsletter,2024-01-02,yes\n"
+            "bad@example.si,unknown,2024-01-02,yes\n"
+            "maybe@example.si,newsletter,2024-01-02,perhaps\n"
+            "not-an-address,newsletter,2024-01-02,yes\n"
+            "late@example.si,newsletter,1/2/2024,yes\n")
+    report = run_import(actx.ctx(), "errors.csv", data.encode())
+    assert not report.committed
+    assert report.errors == [
+        "errors.csv, row 3: column Purpose: 'unknown' is not a purpose of this tenant; add "
+        "it with 'crm purposes add' or fix the cell.",
+        "errors.csv, row 4: column Consent: 'perhaps' is not yes or no; use Da/Ne, Yes/No, "
+        "1/0, x or TRUE/FALSE.",
+        report.errors[2],
+        "errors.csv, row 6: column Given at: '1/2/2024' is ambiguous (day/month or "
+        "month/day); choose the column's date format (dmy or mdy).",
+    ]
+    assert report.errors[2].startswith("errors.csv, row 5: column Email: 'not-an-address'")
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+def test_dry_run_lists_changes_and_stores_nothing(actx):
+    report = run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"), dry_run=True)
+    assert not report.committed
+    assert report.rows[0].changes == ["create contact ana.novak@example.si",
+                                      "grant newsletter given 2018-05-25 10:00"]
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+def test_windows_1250_comma_csv_and_date_format(actx):
+    data = "Email,Ime,Priimek,Namen,Datum,Soglasje\r\nzan@example.si,Žan,Čop,sms,1/2/2024,x\r\n"
+    run_import(actx.ctx(), "w.csv", data.encode("cp1250"), date_format="mdy")
+    consent = consents_by_email()["zan@example.si", "sms"]
+    assert consent.given_at == utc(2024, 1, 1, 23, 0)  # 2 January 2024 local
+    assert consent.contact.first_name == "Žan"
+
+
+def test_sheet_without_purpose_column_takes_the_option(actx):
+    data = "email;given at\nmia@example.si;2024-03-01T10:00:00+02:00\n"
+    with pytest.raises(importer.ConsentInputError, match="nope"):
+        run_import(actx.ctx(), "p.csv", data.encode(), purpose="nope")
+    run_import(actx.ctx(), "p.csv", data.encode(), purpose="events")
+    assert consents_by_email()["mia@example.si", "events"].given_at == utc(2024, 3, 1, 8, 0)
+
+
+def test_saved_mapping(actx):
+    save_mapping(actx.ctx(), "fair", {"email": "Naslov", "given_at": "Kdaj"},
+                 {"purpose": "events"})
+    db.session.commit()
+    data = "Naslov,Kdaj\nmia@example.si,3.4.2024\n"
+    with pytest.raises(ImportRefused, match="no e-mail column"):
+        run_import(actx.ctx(), "m.csv", data.encode(), purpose="events")
+    run_import(actx.ctx(), "m.csv", data.encode(), mapping="fair")
+    assert consents_by_email()["mia@example.si", "events"].given_at == utc(2024, 4, 2, 22, 0)
+
+
+def test_limits(actx):
+    data = load("consents.xlsx")
+    with pytest.raises(ImportRefused, match="more than the limit"):
+        run_import(actx.ctx(), "consents.xlsx", data, limits=Limits(max_bytes=100))
+    with pytest.raises(ImportRefused, match="unpacks to"):
+        run_import(actx.ctx(), "consents.xlsx", data, limits=Limits(max_uncompressed=1000))
+    with pytest.raises(ImportRefused, match="more than 2 rows"):
+        run_import(actx.ctx(), "consents.xlsx", data, limits=Limits(max_rows=2))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("subscribed_x_a1b2c3d4e5.csv", b"0" * 5_000_000)
+    with pytest.raises(ImportRefused, match="unpacks to"):
+        run_import(actx.ctx(), "bomb.zip", bomb.getvalue(),
+                   limits=Limits(max_uncompressed=1024 * 1024))
+
+
+def test_1904_date_system(actx):
+    book = Workbook()
+    book.epoch = datetime(1904, 1, 1)
+    sheet = book.active
+    sheet.append(["Email", "Purpose", "Given at"])
+    sheet.append(["mac@example.si", "sms", datetime(2020, 6, 1, 9, 0)])
+    sheet["C2"].number_format = "dd.mm.yyyy hh:mm"
+    stream = io.BytesIO()
+    book.save(stream)
+    run_import(actx.ctx(), "mac.xlsx", stream.getvalue())
+    assert consents_by_email()["mac@example.si", "sms"].given_at == utc(2020, 6, 1, 7, 0)
+
+
+def test_suppressed_addresses_are_skipped(actx, monkeypatch):
+    monkeypatch.setattr(importer._Run, "suppressed",
+                        lambda self, email: "erased" if email.startswith("boris") else None)
+    report = run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    assert report.count("skipped") == 2
+    assert db.session.scalar(select(func.count(Contact.id)).where(
+        Contact.email == "boris.kopitar@example.si")) == 0
+
+
+def test_cell_readers():
+    assert read_yes_no("Da") and read_yes_no("TRUE") and read_yes_no("x") and read_yes_no(1)
+    assert not read_yes_no("Ne") and not read_yes_no("") and not read_yes_no("0")
+    with pytest.raises(CellError):
+        read_yes_no("mogoče")
+    tz = "Europe/Ljubljana"
+    assert read_when("2021-03-01T08:00:00Z", tz) == utc(2021, 3, 1, 8, 0)
+    assert read_when("2021-03-01 09:00", tz) == utc(2021, 3, 1, 8, 0)
+    with pytest.raises(CellError):
+        read_when("31.2.2021", tz)
+    assert read_when(43891, tz) == utc(2020, 2, 29, 23, 0)  # Excel serial: 1 March 2020
+
+
+def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
+    path = tmp_path / "consents.xlsx"
+    path.write_bytes(load("consents.xlsx"))
+    result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme",
+                              "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Dry run of consents.xlsx: 4 rows read, 4 created" in result.output
+    result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["created"] == 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Email,Purpose,Given at\nx@example.si,nope,2024-01-01\n")
+    result = cli.invoke(args=["consents", "import", str(bad), "--tenant", "acme"])
+    assert result.exit_code == 1
+    assert "bad.csv, row 2: column Purpose: 'nope' is not a purpose" in result.output
+
+
+def test_command_template(app, acme, cli, tmp_path):
+    out = tmp_path / "template.xlsx"
+    result = cli.invoke(args=["consents", "template", "--tenant", "acme", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), acme.scope():
+        report = run_import(acme.ctx(), "template.xlsx", out.read_bytes(), dry_run=True)
+    assert not report.errors and len(report.rows) == 3
