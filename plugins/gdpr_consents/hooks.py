@@ -9,6 +9,7 @@ from core.settings import Setting
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
+from plugins.gdpr_consents.intake.views import intake_views
 from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
@@ -32,6 +33,12 @@ def crm_register_commands() -> list[Any]:
 def crm_register_blueprints() -> list[Any]:
     """The mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>`."""
     return [hooks_blueprint]
+
+
+@hookimpl
+def crm_register_admin_views(admin: Any) -> list[Any]:
+    """The consent import page."""
+    return intake_views()
 
 
 @hookimpl

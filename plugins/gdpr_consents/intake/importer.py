@@ -380,13 +380,14 @@ class _Run:
                 result.status = "updated"
 
 
-def _options(mapping_name: str | None, purpose_code: str | None, date_format: str | None
-             ) -> _Options:
+def _options(mapping_name: str | None, purpose_code: str | None, date_format: str | None,
+             chosen: dict[str, str] | None = None) -> _Options:
     columns: dict[str, str] = {}
     stored: dict[str, Any] = {}
     if mapping_name:
         saved = load_mapping(mapping_name)
         columns, stored = dict(saved.columns or {}), dict(saved.options or {})
+    columns.update({k: v for k, v in (chosen or {}).items() if v})
     code = purpose_code or stored.get("purpose")
     purpose = None
     if code:
@@ -408,12 +409,14 @@ def run_import(
     date_format: str | None = None,
     limits: Limits | None = None,
     progress: Callable[[int], None] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import consents from the file `file_name` (content `data`) for `ctx.tenant` (in
     scope). All rows or none: with any row in error, or with `dry_run`, nothing is kept.
     Raises ImportRefused for a file that cannot be read as a whole and ConsentInputError
-    for a bad option (unknown mapping or purpose)."""
-    options = _options(mapping, purpose, date_format)
+    for a bad option (unknown mapping or purpose). `columns` ({field: header}, chosen on
+    upload) add to or override the saved `mapping`."""
+    options = _options(mapping, purpose, date_format, columns)
     try:
         sheets = read_file(file_name, data, limits)
     except FileRefused as exc:

@@ -1,0 +1,88 @@
+"""The import page of the admin (tenant admins): upload a sheet or a Mailchimp export,
+preview (dry run) or import, choose or save a column mapping, download the template."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import abort, request, send_file
+from flask_admin import BaseView, expose
+from sqlalchemy import select
+
+from core.admin import TENANT_ADMINS, CrmViewMixin
+from core.db import db
+from core.events import context
+from plugins.gdpr_consents.errors import ConsentInputError
+from plugins.gdpr_consents.intake.cli import limits_from_config
+from plugins.gdpr_consents.intake.headers import FIELDS
+from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, save_mapping
+from plugins.gdpr_consents.intake.template import write_template
+from plugins.gdpr_consents.intake.values import DATE_FORMATS
+from plugins.gdpr_consents.intake.webhooks import describe
+from plugins.gdpr_consents.models import ImportMapping
+from plugins.gdpr_consents.purposes import list_purposes
+
+
+class ImportView(CrmViewMixin, BaseView):
+    """Import consents from a file, with a preview first."""
+
+    allowed_roles = TENANT_ADMINS
+
+    def _page(self, status: int = 200, **extra: Any) -> tuple[str, int]:
+        mappings = list(db.session.scalars(select(ImportMapping).order_by(ImportMapping.name)))
+        return self.render("gdpr_consents/intake/import.html", purposes=list_purposes(),
+                           mappings=mappings, fields=FIELDS, date_formats=list(DATE_FORMATS),
+                           lists=describe(), form=request.form, **extra), status
+
+    @expose("/")
+    def index(self) -> Any:
+        """The upload form."""
+        return self._page()
+
+    @expose("/", methods=("POST",))
+    def upload(self) -> Any:
+        """Preview (dry run) or import the uploaded file; save the mapping when named."""
+        limits = limits_from_config()
+        if request.content_length is not None and request.content_length > (
+                limits.max_bytes + 64 * 1024):
+            abort(413)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self._page(400, error="Choose a file to import.")
+        data = upload.stream.read(limits.max_bytes + 1)
+        ctx = context()
+        columns = {f: request.form.get(f"col_{f}", "").strip() for f in FIELDS}
+        columns = {k: v for k, v in columns.items() if v}
+        try:
+            if request.form.get("save_as", "").strip() and columns:
+                save_mapping(ctx, request.form["save_as"], columns,
+                             {"date_format": request.form.get("date_format") or "auto"})
+                db.session.commit()
+            report = run_import(
+                ctx, upload.filename, data, dry_run=request.form.get("action") != "import",
+                mapping=request.form.get("mapping") or None,
+                purpose=request.form.get("purpose") or None,
+                date_format=request.form.get("date_format") or None, limits=limits,
+                columns=columns,
+            )
+        except (ImportRefused, ConsentInputError) as exc:
+            db.session.rollback()
+            return self._page(400, error=str(exc))
+        return self._page(200 if not report.errors else 422, report=report)
+
+    @expose("/template")
+    def template(self) -> Any:
+        """Download the tenant's import template (XLSX)."""
+        ctx = context()
+        stream = io.BytesIO()
+        write_template(stream, ctx.tenant.time_zone if ctx.tenant else "UTC")
+        stream.seek(0)
+        return send_file(stream, as_attachment=True, download_name="consent-import.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet")
+
+
+def intake_views() -> list[Any]:
+    """New view objects for one app's admin."""
+    return [ImportView(name="Import", endpoint="gdpr_consents_import", category="Consents")]
