@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
     "ADMIN_PAGE_SIZE": 25,
+    # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (0: none)
+    "PROXY_FIX": 0,
     "PLUGINS": None,
     "ENV_NAME": "development",
 }

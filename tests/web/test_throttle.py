@@ -74,3 +74,19 @@ def test_the_lock_holds_across_worker_processes(app, database_url, tmp_path, ten
                      environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_counted(database_url, tmp_path,
+                                                                 tenant_a):
+    app = build_app(database_url, tmp_path / "proxied", PROXY_FIX=1,
+                    LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    client = app.test_client()
+    for i in range(3):
+        login(client, f"guess{i}@acme.test", "wrong-password", environ_base=proxy,
+              headers={"X-Forwarded-For": "198.51.100.7"})
+    assert login(client, tenant_a.user_email, environ_base=proxy,
+                 headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 429
+    # another visitor behind the same proxy is not locked out
+    assert login(app.test_client(), tenant_a.user_email, environ_base=proxy,
+                 headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 302
