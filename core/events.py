@@ -222,8 +222,9 @@ def _report_record_changes(session: Session, flush_context: Any) -> None:
         return
     created = [obj for obj in session.new if _tracked(obj)]
     updated = []
+    deleted = session.deleted  # a new set on every access: read it once, not once per row
     for obj in session.dirty:
-        if not _tracked(obj) or obj in session.deleted:
+        if not _tracked(obj) or obj in deleted:
             continue
         changes = field_changes(obj)
         # trash and restore are reported by their own hooks
