@@ -39,7 +39,6 @@ from plugins.gdpr_consents.intake.values import (
     read_yes_no,
 )
 from plugins.gdpr_consents.models import (
-    ConsentEvent,
     ConsentState,
     ImportMapping,
     ListMapping,
@@ -191,16 +190,22 @@ class _Run:
         self.contacts[email] = contact
         return contact
 
-    def changed(self, result: RowResult, before: int, text: str, created: bool) -> None:
-        """Record `text` when the consent API wrote a new event since `before`."""
-        if self.events() > before:
+    def changed(self, result: RowResult, before: tuple[Any, ...] | None,
+                after: tuple[Any, ...] | None, text: str, created: bool) -> None:
+        """Record `text` when the consent changed between the signatures `before`/`after`."""
+        if before != after:
             result.changes.append(text)
             if result.status != "created":
                 result.status = "created" if created else "updated"
 
-    def events(self) -> int:
-        db.session.flush()
-        return db.session.scalar(select(func.count(ConsentEvent.id))) or 0
+    @staticmethod
+    def signature(contact: Contact, purpose: Purpose) -> tuple[Any, ...] | None:
+        """What identifies the recorded state of a consent (None: there is none)."""
+        consent = consent_logic.find_consent(contact, purpose)
+        if consent is None:
+            return None
+        return (consent.id, consent.state, consent.given_at, consent.expires_at,
+                consent.withdrawn_at, consent.refused_at, consent.requested_at)
 
     def when_text(self, moment: Any) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
@@ -259,8 +264,8 @@ class _Run:
         contact = self.contact(email, result, first_name=read_text(cell("first_name"), 128),
                                last_name=read_text(cell("last_name"), 128),
                                phone=read_text(cell("phone"), 64))
-        existed = consent_logic.find_consent(contact, purpose) is not None
-        before = self.events()
+        before = self.signature(contact, purpose)
+        existed = before is not None
         detail = read_text(cell("source"), 255)
         note = read_text(cell("note"), 2000)
         try:
@@ -277,7 +282,8 @@ class _Run:
         except ConsentInputError as exc:
             raise _RowError(header(exc.field) if exc.field in columns else exc.field,
                             exc.message) from None
-        self.changed(result, before, text, created=not existed)
+        self.changed(result, before, self.signature(contact, purpose), text,
+                     created=not existed)
         return result
 
     # --- a Mailchimp audience export ------------------------------------------------------
@@ -329,12 +335,13 @@ class _Run:
                     m is not None and m >= given
                     for m in (consent.withdrawn_at, consent.refused_at, consent.given_at))
                 if not newer and (unsub is None or given <= unsub):
-                    before = self.events()
+                    before = self.signature(contact, purpose)
                     consent_logic.grant(self.ctx, contact, purpose, given_at=given,
                                         source="mailchimp", source_detail=detail, ip=ip,
                                         use_default=False)
-                    self.changed(result, before, f"grant {purpose.code} given "
-                                 f"{self.when_text(given)} UTC-read", created=not existed)
+                    self.changed(result, before, self.signature(contact, purpose),
+                                 f"grant {purpose.code} given {self.when_text(given)}",
+                                 created=not existed)
             if status == "unsubscribed":
                 self.unsubscribe(contact, purpose, when("UNSUB_TIME"),
                                  read_text(cell("UNSUB_REASON"), 255), result)
@@ -347,11 +354,12 @@ class _Run:
         if at is None:
             raise _RowError("UNSUB_TIME", "the unsubscribe time is empty.")
         consent = consent_logic.find_consent(contact, purpose)
-        before = self.events()
+        before = self.signature(contact, purpose)
         if consent is None:
             consent_logic.refuse(self.ctx, contact, purpose, refused_at=at, source="mailchimp",
                                  reason=reason)
-            self.changed(result, before, f"record refusal of {purpose.code}", created=True)
+            self.changed(result, before, self.signature(contact, purpose),
+                         f"record refusal of {purpose.code}", created=True)
             return
         state = current_state(consent, self.ctx.at)
         if state not in (ConsentState.GRANTED, ConsentState.PENDING):
@@ -360,8 +368,8 @@ class _Run:
             return  # an older unsubscribe never undoes a newer consent
         consent_logic.withdraw(self.ctx, consent, withdrawn_at=at, reason=reason,
                                source="mailchimp")
-        self.changed(result, before, f"withdraw {purpose.code} at {self.when_text(at)}",
-                     created=False)
+        self.changed(result, before, self.signature(contact, purpose),
+                     f"withdraw {purpose.code} at {self.when_text(at)}", created=False)
 
     def tag(self, contact: Contact, names: list[str], result: RowResult) -> None:
         have = {t.name for t in contact.tags}
