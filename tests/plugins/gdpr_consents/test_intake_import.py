@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from core.db import db
+from core.hookspecs import hookimpl
 from core.models import Contact
 from plugins.gdpr_consents.intake import importer
 from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, save_mapping
@@ -291,3 +292,27 @@ def test_command_template(app, acme, cli, tmp_path):
     with app.app_context(), acme.scope():
         report = run_import(acme.ctx(), "template.xlsx", out.read_bytes(), dry_run=True)
     assert not report.errors and len(report.rows) == 3
+
+
+class ImportRecorder:
+    """Hears `crm_records_imported` (registered on the app's plugin manager)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    @hookimpl
+    def crm_records_imported(self, ctx, what, file_name, rows_read, created, updated,
+                             rejected) -> None:
+        """Keep the counts."""
+        self.calls.append((what, file_name, rows_read, created, updated, rejected))
+
+
+def test_the_import_is_reported_through_the_core_hook(app, actx):
+    recorder = ImportRecorder()
+    app.extensions["crm"]["plugins"].pm.register(recorder, name="import_recorder")
+    run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"), dry_run=True)
+    run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    assert recorder.calls == [("consents (dry run)", "consents.xlsx", 4, 4, 0, 0),
+                              ("consents", "consents.xlsx", 4, 4, 0, 0),
+                              ("consents", "consents.xlsx", 4, 0, 0, 0)]
