@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.boot import request_tenant
 from core.db import db
@@ -367,4 +368,9 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
             current_app.logger.warning("webhook %s for tenant %s: unreadable body (%s)",
                                        provider, ref.slug, exc)
             return jsonify(error=f"The body cannot be read: {exc}."), 400
+        except IntegrityError:
+            # the same events arrived twice at once: the other delivery applied them
+            db.session.rollback()
+            return jsonify(accepted=0, duplicates=0, ignored=0,
+                           note="applied by a concurrent delivery of the same events")
     return jsonify(counts)
