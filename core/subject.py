@@ -38,13 +38,20 @@ def crm_subject_data(ctx: Any, contact: Contact) -> list[Section]:
             rows=[[company.name, company.vat_id, company.website, company.phone,
                    company.address]],
         ))
+    activities = db.session.scalars(
+        select(Activity)
+        .join(activity_participant, activity_participant.c.activity_id == Activity.id)
+        .where(activity_participant.c.contact_id == contact.id)
+        .options(selectinload(Activity.participants), selectinload(Activity.company))
+        .order_by(Activity.occurred_at.desc(), Activity.id)
+    ).all()
     sections.append(Section(
         key="activities", title="Activities",
         columns=["When", "Kind", "Subject", "Notes", "Company", "Other participants"],
         rows=[
             [a.occurred_at, a.kind.value, a.subject, a.body,
              a.company.name if a.company else None, len(a.participants) - 1]
-            for a in contact.activities
+            for a in activities
         ],
     ))
     sections.append(Section(
