@@ -23,6 +23,8 @@ from plugins.gdpr_consents.intake.webhooks import describe
 from plugins.gdpr_consents.models import ImportMapping
 from plugins.gdpr_consents.purposes import list_purposes
 
+TEMPLATE_NAME = "consent-import.xlsx"
+
 
 class ImportView(CrmViewMixin, BaseView):
     """Import consents from a file, with a preview first."""
@@ -71,14 +73,16 @@ class ImportView(CrmViewMixin, BaseView):
             return self._page(400, error=str(exc))
         return self._page(200 if not report.errors else 422, report=report)
 
-    @expose("/template")
-    def template(self) -> Any:
-        """Download the tenant's import template (XLSX)."""
+    @expose("/template/<file_name>")
+    def template(self, file_name: str) -> Any:
+        """Download the tenant's import template (XLSX) as `consent-import.xlsx`."""
+        if file_name != TEMPLATE_NAME:
+            abort(404)
         ctx = context()
         stream = io.BytesIO()
         write_template(stream, ctx.tenant.time_zone if ctx.tenant else "UTC")
         stream.seek(0)
-        return send_file(stream, as_attachment=True, download_name="consent-import.xlsx",
+        return send_file(stream, as_attachment=True, download_name=TEMPLATE_NAME,
                          mimetype="application/vnd.openxmlformats-officedocument."
                                   "spreadsheetml.sheet")
 

@@ -68,11 +68,12 @@ def test_errors_and_columns_chosen_on_upload(app, tenant_a):
 def test_template_and_access(app, tenant_a, tenant_b):
     enable_consents(app, tenant_a.slug)
     client = logged_in(app, tenant_a.admin_email)
-    response = client.get(PAGE + "template")
+    response = client.get(PAGE + "template/consent-import.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data), read_only=True)
     header = next(book.worksheets[0].iter_rows(values_only=True))
     assert header[:4] == ("Email", "First name", "Last name", "Purpose")
+    assert client.get(PAGE + "template/other.xlsx").status_code == 404
     assert client.post(PAGE, data={"action": "import"}).status_code == 400  # no CSRF token
     assert logged_in(app, tenant_a.user_email).get(PAGE).status_code == 404  # admins only
     assert logged_in(app, tenant_b.admin_email).get(PAGE).status_code == 404
