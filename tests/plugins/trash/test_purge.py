@@ -152,11 +152,6 @@ def test_a_contact_purged_takes_the_consent_trashed_on_its_own_with_it(in_acme):
     assert trashed_row(Consent, person.consent_id) is None
 
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "the audit plugin keeps the labels of related records in the details of another "
-    "record's entries (a company's 'contacts', an activity's 'participants'), which "
-    "crm_records_purged does not blank; remove this mark when the audit plugin redacts them"))
 def test_no_trace_either_in_the_entries_of_the_persons_company_and_shared_activity(app,
                                                                                    in_acme):
     person = make_person(in_acme)  # the company and the shared activity name the person

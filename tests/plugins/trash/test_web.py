@@ -3,6 +3,8 @@ pages, list, restore, empty with a confirmation, roles, CSRF, tenants, the erasu
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from core.db import db
@@ -206,3 +208,24 @@ def visible_contact(app, acme, contact_id: int) -> bool:
     """True when the contact is live."""
     with app.app_context(), tenant_scope(acme.id):
         return visible(Contact, contact_id)
+
+
+def test_a_bulk_delete_trashes_each_record_as_its_own_unit(app, acme):
+    with app.app_context(), tenant_scope(acme.id):
+        first = make_person(acme, consent=False)
+        second = make_person(acme, email="mia.kos@firma.si", first="Mia", last="Kos",
+                             consent=False)
+    client = logged_in(app, acme.logins.user_email)
+    token = csrf_token(client, "/admin/contacts/")
+    done = client.post("/admin/contacts/action/", data={
+        "action": "delete", "rowid": [str(first.contact_id), str(second.contact_id)],
+        "csrf_token": token}, follow_redirects=True)
+    assert "2 record(s) trashed." in done.get_data(as_text=True)
+    with app.app_context(), tenant_scope(acme.id):
+        units = db.session.scalars(select(TrashUnit).order_by(TrashUnit.record_id)).all()
+        assert [(u.record_id, u.rows) for u in units] == [(first.contact_id, 4),
+                                                          (second.contact_id, 4)]
+    home = client.get("/admin/").get_data(as_text=True)
+    counts = re.findall(r'>(Contacts|Activities)</a></h2>\s*<p class="display-4 mb-0">(\d+)<',
+                        home)
+    assert counts == [("Contacts", "2"), ("Activities", "2")]  # the others and shared ones
