@@ -41,7 +41,10 @@ def crm_register_admin_views(admin: Any) -> list[Any]:
     """Called once at boot with the Flask-Admin instance. Return admin views to add.
 
     Each view's endpoint must start with `<plugin>_`; its pages answer 404 for tenants that
-    have not enabled the plugin, and its menu entry is hidden for them.
+    have not enabled the plugin, and its menu entry is hidden for them. Return NEW view
+    objects on every call (one app's views are never another's): model pages inherit
+    `core.admin.CrmModelView`, other pages `core.admin.access.CrmViewMixin` with
+    `flask_admin.BaseView`; `allowed_roles = TENANT_ADMINS` keeps a page to tenant admins.
     """
 
 
