@@ -9,6 +9,7 @@ context creates the database `crm_bench_<pid>` through the admin URL in
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -66,37 +67,44 @@ class BenchContext:
     _admin: Engine | None = None
     _pg_name: str | None = None
 
-    def make_app(self, uri: str) -> Flask:
-        """Build an app on `uri` with no plugins, its instance folder under the results."""
+    def make_app(self, uri: str, plugins: tuple[str, ...] = ()) -> Flask:
+        """Build an app on `uri` with the given plugins installed (default none), its
+        instance folder under the results."""
         return create_app({
             "SQLALCHEMY_DATABASE_URI": uri,
             "INSTANCE_DIR": str(self.results_dir / "instance"),
             "TESTING": True,
-            "PLUGINS": [],
+            "PLUGINS": list(plugins),
         })
 
     def dataset(self, **params: Any) -> Dataset:
         """Return an app on a database holding data from `generate(app, **params)`.
 
-        `seed` defaults to the run's `--seed`. The same parameters give the same dataset
-        within a run; on PostgreSQL a different request replaces the previous database.
+        `seed` defaults to the run's `--seed`; `plugins` (a tuple of names, default none)
+        are installed in the app, so their tables exist. The same parameters give the same
+        dataset within a run; on PostgreSQL a different request replaces the previous
+        database.
         """
         params.setdefault("seed", self.seed)
         for existing in self.datasets:
             if existing.params == params:
                 return existing
         started = time.perf_counter()
+        plugins = tuple(params.get("plugins", ()))
+        generate_params = {k: v for k, v in params.items() if k != "plugins"}
+        make_app = functools.partial(self.make_app, plugins=plugins)
         if self.db_kind == "sqlite":
             app, summary, reused = cached_sqlite_dataset(
-                self.results_dir / "cache", self.make_app, use_cache=self.use_cache, **params
+                self.results_dir / "cache", make_app, use_cache=self.use_cache,
+                plugins=plugins, **generate_params
             )
             database = app.config["SQLALCHEMY_DATABASE_URI"]
         elif self.db_kind == "postgresql":
             self._dispose_apps()
             url = self._create_postgres_database()
-            app = self.make_app(url)
+            app = make_app(url)
             upgrade(app)
-            summary = generate(app, **params)
+            summary = generate(app, **generate_params)
             reused = False
             database = make_url(url).render_as_string(hide_password=True)
         else:

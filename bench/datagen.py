@@ -29,7 +29,7 @@ from flask import Flask
 from sqlalchemy import Table, func, insert, select
 
 from core import demo_data
-from core.clock import utcnow
+from core.clock import add_months, utcnow, zone
 from core.db import db
 from core.models import (
     Activity,
@@ -38,6 +38,7 @@ from core.models import (
     Role,
     Tag,
     Tenant,
+    TenantPlugin,
     User,
     activity_participant,
     contact_tag,
@@ -110,6 +111,7 @@ def generate(
     activities_per_tenant: int | None = None,
     seed: int = 2024,
     analyze: bool | None = None,
+    consents_per_contact: int = 0,
 ) -> Summary:
     """Fill the app's (migrated) database with `tenants` tenants of generated data.
 
@@ -118,6 +120,8 @@ def generate(
     `analyze` runs ANALYZE at the end; by default only on PostgreSQL, where autovacuum would
     gather statistics anyway. SQLite is left as the app leaves it (no `sqlite_stat1`): with
     statistics its planner takes `ix_contact_deleted_at` for "deleted_at IS NULL" and sorts.
+    `consents_per_contact` > 0 also fills the `gdpr_consents` plugin's tables (the app must
+    have it installed; see `generate_consents`).
     Returns a `Summary` with the new tenant ids and the row counts.
     """
     if companies_per_tenant is None:
@@ -143,6 +147,8 @@ def generate(
             )
             summary.live_contacts[summary.tenant_ids[-1]] = live
             db.session.commit()
+        if consents_per_contact:
+            generate_consents(summary, now, per_contact=consents_per_contact, seed=seed)
         if db.engine.dialect.name == "postgresql":
             _sync_sequences()
         if analyze is None:
@@ -302,12 +308,130 @@ def _generate_tenant(
 def _sync_sequences() -> None:
     """PostgreSQL: move each id sequence past the explicit ids the generator inserted."""
     connection = db.session.connection()
-    for table in (Tenant, User, Tag, Company, Contact, Activity):
-        name = table.__tablename__
+    names = [t.__tablename__ for t in (Tenant, User, Tag, Company, Contact, Activity)]
+    names += [name for name in CONSENT_TABLES if name in db.metadata.tables]
+    for name in names:
         connection.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
         )
+
+
+# --- the gdpr_consents plugin's data (kept apart: other plugins add their own function) ------
+
+CONSENT_TABLES = ("gdpr_consents_purpose", "gdpr_consents_consent",
+                  "gdpr_consents_undeliverable", "tenant_plugin")
+CONSENT_PURPOSES = (("newsletter", "Newsletter", 24), ("events", "Events", 24),
+                    ("sms", "SMS", 12))
+UNDELIVERABLE_SHARE = 0.01
+TRASHED_CONSENT_SHARE = 0.01
+
+
+def _consent_row(rng: random.Random, now: Any, tz: Any, months: int) -> dict[str, Any]:
+    """The state and times of one generated consent: about half valid now, the rest
+    expired (by time or by state), withdrawn, refused, pending or open-ended."""
+    row: dict[str, Any] = dict.fromkeys(
+        ("given_at", "duration_months", "expires_at", "withdrawn_at", "refused_at",
+         "requested_at"))
+    draw = rng.random()
+    if draw < 0.88 or draw >= 0.94:
+        state = "granted"
+        if draw < 0.50:
+            given = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
+        elif draw < 0.70:
+            given = now - timedelta(days=rng.randint(800, 1200))
+            state = "granted" if draw < 0.60 else "expired"
+        elif draw < 0.82:
+            given = now - timedelta(days=rng.randint(300, 700))
+            state = "withdrawn"
+            row["withdrawn_at"] = now - timedelta(days=rng.randint(1, 200))
+        elif draw < 0.88:
+            given = now - timedelta(days=rng.randint(1, 700))
+        else:
+            given, months = now - timedelta(days=rng.randint(1, 1000)), 0
+        row["given_at"] = given
+        if months:
+            row["duration_months"] = months
+            row["expires_at"] = add_months(given, months, tz)
+    elif draw < 0.91:
+        state = "refused"
+        row["refused_at"] = now - timedelta(days=rng.randint(1, 700))
+    else:
+        state = "pending"
+        row["requested_at"] = now - timedelta(hours=rng.randint(1, 200))
+    row["state"] = state
+    return row
+
+
+def _consent_rows(
+    rng: random.Random, now: Any, tz: Any, tenant_id: int, contact_ids: list[int],
+    purposes: list[tuple[int, int]], first_id: int, per_contact: int, counts: dict[str, int],
+) -> Iterator[dict[str, Any]]:
+    number = 0
+    for contact_id in contact_ids:
+        for index in range(per_contact):
+            purpose_id, months = purposes[index % len(purposes)]
+            trashed = rng.random() < TRASHED_CONSENT_SHARE
+            counts["trashed_consents"] += trashed
+            yield {
+                "id": first_id + number, "tenant_id": tenant_id, "contact_id": contact_id,
+                "purpose_id": purpose_id, **_consent_row(rng, now, tz, months),
+                "source": rng.choice(("manual", "import", "web_form", "mailchimp")),
+                "source_detail": None, "withdrawal_reason": None, "recorded_by": "bench",
+                "recorded_by_id": None, "ip": None, "user_agent": None, "notice_id": None,
+                "notice_version": None, "notice_hash": None,
+                "deleted_at": now if trashed else None,
+                "deleted_by": "bench" if trashed else None, "deletion_unit": None,
+                "created_at": now, "updated_at": now,
+            }
+            number += 1
+
+
+def generate_consents(summary: Summary, now: Any, *, per_contact: int = 3, seed: int = 2024
+                      ) -> None:
+    """Fill the `gdpr_consents` tables for every tenant of `summary`: the plugin enabled,
+    the purposes newsletter, events and sms, `per_contact` consents per contact (one per
+    purpose, cycling; about half valid now, the rest in every other state, 1% trashed) and
+    undeliverable marks on about 1% of the addresses. Consent events are not generated
+    (no segment query reads them). Adds the counts to `summary`."""
+    # imported here: only a dataset with consents needs the plugin (and its tables)
+    from plugins.gdpr_consents.models import Consent, Purpose, Undeliverable
+
+    counts = summary.counts
+    for key in ("purposes", "consents", "trashed_consents", "undeliverable"):
+        counts.setdefault(key, 0)
+    tz = zone("Europe/Ljubljana")
+    for tenant_id in summary.tenant_ids:
+        rng = random.Random(f"crm-bench-consents:{seed}:{tenant_id}")
+        _insert(TenantPlugin.__table__, [{
+            "id": _next_id(TenantPlugin.__table__), "tenant_id": tenant_id,
+            "plugin": "gdpr_consents", "enabled": True, "changed_at": now,
+            "changed_by": "bench"}])
+        first_purpose = _next_id(Purpose.__table__)
+        purposes = [(first_purpose + i, months) for i, (_c, _n, months)
+                    in enumerate(CONSENT_PURPOSES)]
+        counts["purposes"] += _insert(Purpose.__table__, ({
+            "id": first_purpose + i, "tenant_id": tenant_id, "code": code, "name": name,
+            "description": None, "legal_basis": "consent", "default_months": months,
+            "marketing": True, "active": True, "created_at": now, "updated_at": now,
+        } for i, (code, name, months) in enumerate(CONSENT_PURPOSES)))
+        contacts = db.session.execute(
+            select(Contact.__table__.c.id, Contact.__table__.c.email)
+            .where(Contact.__table__.c.tenant_id == tenant_id)
+            .order_by(Contact.__table__.c.id)
+        ).all()
+        rows = _consent_rows(rng, now, tz, tenant_id, [c for c, _ in contacts], purposes,
+                             _next_id(Consent.__table__), per_contact, counts)
+        counts["consents"] += _insert(Consent.__table__, rows)
+        first_mark = _next_id(Undeliverable.__table__)
+        marked = [(cid, email) for cid, email in contacts
+                  if email and rng.random() < UNDELIVERABLE_SHARE]
+        counts["undeliverable"] += _insert(Undeliverable.__table__, ({
+            "id": first_mark + i, "tenant_id": tenant_id, "email": email, "contact_id": cid,
+            "marked_at": now, "reason": "hard bounce", "source": "mailchimp", "detail": None,
+            "marked_by": "bench", "cleared_at": None, "cleared_by": None,
+        } for i, (cid, email) in enumerate(marked)))
+        db.session.commit()
 
 
 def schema_fingerprint(app: Flask) -> str:
@@ -336,18 +460,20 @@ def cached_sqlite_dataset(
     make_app: Any,
     *,
     use_cache: bool = True,
+    plugins: tuple[str, ...] = (),
     **params: Any,
 ) -> tuple[Flask, Summary, bool]:
     """Return (app, summary, reused) for a generated SQLite file from `cache_dir`.
 
-    `make_app(uri)` builds an app for a database URI. `params` go to `generate`. The file is
-    keyed by the sizes, the seed and `schema_fingerprint`; it is generated under a temporary
-    name and renamed when complete, so a crash never leaves a half-filled cache entry.
-    Benchmarks must only read from it.
+    `make_app(uri)` builds an app for a database URI (with `plugins` installed). `params`
+    go to `generate`. The file is keyed by the sizes, the seed, the plugins and
+    `schema_fingerprint`; it is generated under a temporary name and renamed when complete,
+    so a crash never leaves a half-filled cache entry. Benchmarks must only read from it.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = schema_fingerprint(make_app("sqlite://"))
-    key_text = json.dumps({"params": params, "schema": fingerprint}, sort_keys=True)
+    keyed = {**params, "plugins": list(plugins)} if plugins else params
+    key_text = json.dumps({"params": keyed, "schema": fingerprint}, sort_keys=True)
     key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
     size = params.get("tenants", 2) * params.get("contacts_per_tenant", 0)
     stem = f"contacts{size}-seed{params.get('seed', 0)}-{key}"

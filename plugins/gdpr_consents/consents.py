@@ -42,6 +42,7 @@ from plugins.gdpr_consents.models import (
     Purpose,
 )
 from plugins.gdpr_consents.purposes import get_purpose, parse_months
+from plugins.gdpr_consents.validity import current_state
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 SOURCE_CODE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -282,12 +283,18 @@ def history(consent_ids: Iterable[int] | None = None, contact_id: int | None = N
 
 @sa_event.listens_for(CrmSession, "before_flush")
 def _events_are_append_only(session: Session, flush_context: Any, instances: Any) -> None:
-    """Refuse to change or delete a consent event, except while a person is erased."""
+    """Refuse to change a consent event, or to delete one without its consent, except while
+    a person is erased (a consent deleted for good takes its events along)."""
     if session.info.get(ERASING_KEY):
         return
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, ConsentEvent) and (obj in session.deleted or session.is_modified(obj)):
+    gone = {obj.id for obj in session.deleted if isinstance(obj, Consent)}
+    for obj in session.dirty:
+        if isinstance(obj, ConsentEvent) and session.is_modified(obj):
             raise RuntimeError("consent events are append-only; record a new event instead")
+    for obj in session.deleted:
+        if isinstance(obj, ConsentEvent) and obj.consent_id not in gone:
+            raise RuntimeError("consent events are append-only; they go only with their "
+                               "consent")
 
 
 # --- changes ------------------------------------------------------------------------------
@@ -528,10 +535,11 @@ def withdraw(
         raise ConsentInputError("consent", "choose the consent to withdraw.")
     when = parse_when(withdrawn_at, "withdrawn_at", tenant_zone(ctx)) or ctx.at
     _not_in_future(when, "withdrawn_at", ctx)
-    if consent.state not in (ConsentState.GRANTED, ConsentState.PENDING):
+    state = current_state(consent, when)  # as it was when the withdrawal happened
+    if state not in (ConsentState.GRANTED, ConsentState.PENDING):
         raise ConsentInputError(
-            "state", f"the consent is {consent.state.value}; only a granted or pending "
-            "consent can be withdrawn."
+            "state", f"the consent is {state.value}; only a granted or pending consent can "
+            "be withdrawn."
         )
     start = consent.given_at if consent.state == ConsentState.GRANTED else consent.requested_at
     if start is not None and when < start:

@@ -135,11 +135,21 @@ def test_rectification_keeps_the_old_values(actx):
 def test_events_are_append_only(actx):
     consent = consents.grant(actx.ctx(), actx.contact("g@firma.si"), "newsletter",
                              given_at=GIVEN)
+    db.session.commit()
     entry = events_of(consent)[0]
     entry.reason = "rewritten"
     with pytest.raises(RuntimeError, match="append-only"):
         db.session.flush()
     db.session.rollback()
+    db.session.delete(events_of(consent)[0])
+    with pytest.raises(RuntimeError, match="only with their consent"):
+        db.session.flush()
+    db.session.rollback()
+    for entry in events_of(consent):  # a consent deleted for good takes its events along
+        db.session.delete(entry)
+    db.session.delete(db.session.get(Consent, consent.id))
+    db.session.flush()
+    assert events_of(consent) == []
 
 
 @pytest.mark.parametrize(("purpose", "changes", "field", "words"), [
