@@ -24,6 +24,7 @@ from core.db import db
 from core.events import EventContext, context, set_actor
 from core.models import Contact, Tenant, TenantPlugin
 from core.scoping import all_tenants, tenant_scope
+from core.settings import get_setting
 from plugins.gdpr_consents import PLUGIN, deliverability, expiry, segments
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents.errors import ConsentInputError
@@ -307,12 +308,13 @@ def consents_expire(tenant_slug: str | None) -> None:
 
 @consents.command("expiring")
 @TENANT
-@click.option("--days", default=expiry.SOON_DAYS, show_default=True, type=click.IntRange(1, 3660),
-              help="How many days ahead.")
+@click.option("--days", default=None, type=click.IntRange(1, 3660),
+              help="How many days ahead (default: the tenant's setting, 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def consents_expiring(tenant_slug: str, days: int, as_json: bool) -> None:
+def consents_expiring(tenant_slug: str, days: int | None, as_json: bool) -> None:
     """List the granted consents that expire within the next DAYS days."""
     with tenant_command(tenant_slug) as (tenant, ctx):
+        days = days or int(get_setting(tenant.id, PLUGIN, "expiring_days"))
         rows = expiry.expiring_soon(ctx.at, days)
         items = [{"email": c.contact.email, "purpose": c.purpose.code,
                   "given_at": _iso(c.given_at, tenant.time_zone),

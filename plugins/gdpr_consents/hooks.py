@@ -6,6 +6,7 @@ from typing import Any
 
 from core.hookspecs import hookimpl
 from core.settings import Setting
+from plugins.gdpr_consents.admin import admin_views
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
@@ -13,6 +14,7 @@ from plugins.gdpr_consents.intake.views import intake_views
 from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
+from plugins.gdpr_consents.panel import consent_panel
 from plugins.gdpr_consents.subject import erase, purged, sections
 
 
@@ -37,8 +39,8 @@ def crm_register_blueprints() -> list[Any]:
 
 @hookimpl
 def crm_register_admin_views(admin: Any) -> list[Any]:
-    """The consent import page."""
-    return intake_views()
+    """Purposes, consents, segments, expiring soon, without consent, contact actions."""
+    return admin_views() + intake_views()
 
 
 @hookimpl
@@ -72,6 +74,12 @@ def crm_plugin_enabled(ctx: Any, plugin: str) -> None:
 def crm_consent_sources() -> list[dict[str, Any]]:
     """The built-in consent sources (this plugin's own extension point)."""
     return [dict(source) for source in BUILTIN_SOURCES]
+
+
+@hookimpl
+def crm_contact_panels(ctx: Any, contact: Any) -> list[Any]:
+    """The consent overview, deliverability, the add form and the history."""
+    return [consent_panel(ctx, contact)]
 
 
 @hookimpl
