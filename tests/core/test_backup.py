@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from core.attachments import attachment_store
 from core.backup import backup_dir
-from core.schema import current_revisions
 from core.db import db
 from core.models import Contact
+from core.schema import current_revisions
 from core.scoping import tenant_scope
 from tests.conftest import build_app
 from tests.core.plugin_samples import sample
