@@ -1,0 +1,463 @@
+"""Audit trail: what recording costs a write, and reading and verifying a long chain.
+
+* `audit.write_overhead`: 2,000 contact updates (500 with `--quick`), one transaction each
+  as users make them, for a tenant with the audit plugin on (each update also appends a
+  hash-chained entry) against a tenant with it off, interleaved in the same process.
+  Target: ratio <= 1.5.
+* `audit.history`, `audit.filtered_page`, `audit.text_page`, `audit.verify`: a tenant
+  whose chain holds 1,000,000 entries (100,000 with `--quick`) spread over five years, 20
+  users' worth of actions on 20,000 contacts: one contact's history (target <= 50 ms), a
+  filtered page of the admin list (user + action + last 90 days; <= 200 ms), a page of a
+  search on labels (<= 200 ms), and verifying the whole chain (>= 100,000 entries/s, i.e.
+  a median of at most entries / 100 ms).
+
+* `audit.request_list`, `audit.request_detail`: the contact list page (50 rows) and a
+  contact's detail page, requested through the real app (logged in, test client) by the
+  admin of the tenant with audit on (each request also writes its entry; the detail page
+  also shows the History panel) against the one with it off, interleaved. Target: ratio
+  <= 1.15.
+
+The app has the audit plugin installed (the core's benchmarks run without plugins), so
+these benchmarks make their own databases: SQLite files under `bench/results/audit/` (the
+1,000,000-entry file is cached in `bench/results/cache/` like the core's data) or
+PostgreSQL databases `crm_bench_audit_*_<pid>`, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, insert, make_url, select, text, update
+
+from bench.datagen import BATCH_SIZE, generate, schema_fingerprint
+from bench.runner import Comparison, benchmark, median_at_most_ms, ratio_at_most
+from core.app import create_app
+from core.clock import utcnow
+from core.db import db
+from core.events import context, set_actor
+from core.models import Contact, Tenant, User
+from core.schema import upgrade
+from core.scoping import all_tenants, tenant_scope
+from core.text import search_key
+from plugins.audit import chain
+from plugins.audit.models import AuditChain, AuditEntry
+from plugins.audit.queries import EntryFilter, contact_history, entries_page
+from plugins.audit.verify import verify_chain
+
+UPDATES = 2_000
+QUICK_UPDATES = 500
+ENTRIES = 1_000_000
+QUICK_ENTRIES = 100_000
+CONTACTS = 20_000
+QUICK_CONTACTS = 2_000
+YEARS = 5
+VERIFY_RATE = 100_000  # entries per second
+PAGE_SIZE = 50
+PASSWORD = "bench-password-1"
+_CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+# how often each action occurs in the generated trail
+ACTION_MIX = [
+    ("viewed", 45), ("list_viewed", 25), ("updated", 14), ("created", 5), ("login", 4),
+    ("logout", 4), ("exported", 2), ("imported", 1),
+]
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+]
+
+
+class Databases:
+    """The throw-away databases of one run: SQLite files or PostgreSQL databases."""
+
+    def __init__(self, bench: Any) -> None:
+        self.bench = bench
+        self.folder = Path(bench.results_dir) / "audit"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.created: list[str] = []
+        self.apps: list[Flask] = []
+
+    def url(self, name: str) -> str:
+        """A new, empty database called `name` for this run."""
+        if self.bench.db_kind == "sqlite":
+            path = self.folder / f"{name}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return f"sqlite:///{path}"
+        database = f"crm_bench_audit_{name}_{os.getpid()}"
+        with self._admin().connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        self.created.append(database)
+        return make_url(self.bench.postgres_url).set(database=database).render_as_string(
+            hide_password=False)
+
+    def app(self, url: str) -> Flask:
+        """An app with the audit plugin installed, on `url`."""
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_DIR": str(self.folder / "instance"),
+            "TESTING": True,
+            "PLUGINS": ["audit"],
+            "ADMIN_PAGE_SIZE": PAGE_SIZE,
+        })
+        self.apps.append(app)
+        return app
+
+    def _admin(self) -> Any:
+        url = make_url(self.bench.postgres_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def close(self) -> None:
+        """Close the apps' connections and drop the PostgreSQL databases."""
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        if self.created:
+            engine = self._admin()
+            with engine.connect() as connection:
+                for database in self.created:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            engine.dispose()
+
+
+def enable_audit(app: Flask, tenant_id: int) -> None:
+    """Switch the audit plugin on for a tenant, as `crm plugins enable` does."""
+    with app.app_context():
+        with all_tenants():
+            tenant = db.session.get(Tenant, tenant_id)
+        with tenant_scope(tenant_id):
+            app.extensions["crm"]["plugins"].enable(context(tenant=tenant, actor="bench"),
+                                                    "audit")
+            db.session.commit()
+
+
+def contact_updates(tenant_id: int, contact_ids: list[int], actor: str) -> Callable[[], int]:
+    """Return a callable that changes each contact's phone, one transaction per update,
+    as `actor` (the tenant's admin), like users editing contacts one by one."""
+    calls = 0
+
+    def run() -> int:
+        nonlocal calls
+        calls += 1
+        set_actor(actor)
+        with tenant_scope(tenant_id):
+            for contact_id in contact_ids:
+                contact = db.session.get(Contact, contact_id)
+                contact.phone = f"+386 1 {calls:03d} {contact_id % 10_000:04d}"
+                db.session.commit()
+        db.session.close()
+        return len(contact_ids)
+
+    return run
+
+
+def _first_contacts(tenant_id: int, count: int) -> list[int]:
+    with tenant_scope(tenant_id):
+        return list(db.session.scalars(select(Contact.id).order_by(Contact.id).limit(count)))
+
+
+def _admin_actor(tenant_id: int) -> str:
+    with tenant_scope(tenant_id):
+        email = db.session.scalar(select(User.email).order_by(User.id).limit(1))
+    return f"user:{email}"
+
+
+# --- the long chain ----------------------------------------------------------------------------
+
+
+def _entry_rows(rng: random.Random, tenant_id: int, users: list[tuple[int, str]],
+                contacts: list[tuple[int, str]], count: int) -> Iterator[dict[str, Any]]:
+    """Yield `count` realistic entries, oldest first, spread evenly over `YEARS` years."""
+    now = utcnow()
+    start = now - timedelta(days=365 * YEARS)
+    step = (now - start) / count
+    actions = [name for name, weight in ACTION_MIX for _ in range(weight)]
+    for n in range(count):
+        user_id, email = rng.choice(users)
+        action = rng.choice(actions)
+        contact_id, name = rng.choice(contacts)
+        row: dict[str, Any] = {
+            "tenant_id": tenant_id, "seq": None, "at": start + step * n,
+            "actor": f"user:{email}", "user_id": user_id, "action": action,
+            "target_type": None, "target_id": None, "contact_id": None,
+            "request_id": f"{rng.getrandbits(64):016x}", "info": None, "label": None,
+            "label_key": None, "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7",
+            "user_agent": rng.choice(USER_AGENTS), "details": None, "redacted_at": None,
+            "redaction": None,
+        }
+        if action in ("viewed", "updated", "created"):
+            row.update(target_type="contact", target_id=contact_id,
+                              contact_id=contact_id, label=name)
+            if action == "updated":
+                row["info"] = chain.json_text({"fields": ["phone"]})
+                row["details"] = chain.json_text(
+                    {"changes": {"phone": ["01 234 56 78", f"041 {n % 1000:03d} 000"]}})
+        elif action == "list_viewed":
+            row.update(target_type="contacts",
+                              info=chain.json_text({"page": n % 5, "rows": 50,
+                                                    "filtered": False}))
+        elif action in ("login", "logout"):
+            row.update(target_type="user_account", target_id=user_id, label=email)
+        elif action == "exported":
+            row.update(target_type="contact", target_id=contact_id,
+                              contact_id=contact_id, label=name,
+                              info=chain.json_text({"what": "subject data", "format": "docx",
+                                                    "rows": 12}))
+        else:
+            row.update(label="kontakti.xlsx", info=chain.json_text(
+                {"what": "contacts", "rows_read": 100, "created": 90, "updated": 8,
+                 "rejected": 2}))
+        if row["label"]:
+            row["label_key"] = search_key(row["label"])
+        yield row
+
+
+def fill_chain(app: Flask, tenant_id: int, count: int, seed: int) -> None:
+    """Append `count` generated, correctly hashed entries to the tenant's chain, in batches
+    (Core inserts, as the recorder does at commit time)."""
+    rng = random.Random(f"crm-bench-audit:{seed}")
+    with app.app_context(), tenant_scope(tenant_id):
+        users = [tuple(row) for row in db.session.execute(
+            select(User.id, User.email).order_by(User.id))]
+        contacts = [(row.id, f"{row.first_name} {row.last_name}") for row in db.session.execute(
+            select(Contact.id, Contact.first_name, Contact.last_name).order_by(Contact.id))]
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA cache_size=-262144")
+        seq, previous = chain.lock_head(connection, tenant_id)
+        batch: list[dict[str, Any]] = []
+        for row in _entry_rows(rng, tenant_id, users, contacts, count):
+            row["salt"] = secrets.token_hex(8)
+            row["digest"] = chain.details_digest(row["salt"], row["label"], row["ip"],
+                                                 row["user_agent"], row["details"])
+            seq += 1
+            row["seq"] = seq
+            row["hash"] = previous = chain.entry_hash(previous, chain.chained_fields(row))
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                connection.execute(insert(AuditEntry.__table__), batch)
+                batch = []
+        if batch:
+            connection.execute(insert(AuditEntry.__table__), batch)
+        connection.execute(update(AuditChain.__table__)
+                           .where(AuditChain.__table__.c.chain == tenant_id)
+                           .values(last_seq=seq, last_hash=previous))
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE")
+        db.session.commit()
+
+
+def long_chain_app(databases: Databases, bench: Any, count: int, contacts: int
+                   ) -> tuple[Flask, int, bool]:
+    """An app whose first tenant's chain holds `count` entries; on SQLite the file is cached
+    (keyed by sizes, seed, migrations and this module). Returns (app, tenant id, reused)."""
+    params = {"entries": count, "contacts": contacts, "seed": bench.seed}
+    if bench.db_kind == "sqlite":
+        cache = Path(bench.results_dir) / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        probe = databases.app("sqlite://")
+        key_text = json.dumps({"params": params, "schema": schema_fingerprint(probe),
+                               "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()},
+                              sort_keys=True)
+        key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
+        path = cache / f"audit{count}-seed{bench.seed}-{key}.sqlite3"
+        if bench.use_cache and path.exists():
+            return databases.app(f"sqlite:///{path}"), 1, True
+        building = cache / f"{path.stem}.building-{os.getpid()}.sqlite3"
+        app = _build_long_chain(databases, f"sqlite:///{building}", params)
+        with app.app_context():
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.engine.dispose()
+        os.replace(building, path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        return databases.app(f"sqlite:///{path}"), 1, False
+    return _build_long_chain(databases, databases.url("chain"), params), 1, False
+
+
+def _build_long_chain(databases: Databases, url: str, params: dict[str, Any]) -> Flask:
+    app = databases.app(url)
+    upgrade(app)
+    summary = generate(app, tenants=1, contacts_per_tenant=params["contacts"],
+                       seed=params["seed"])
+    tenant_id = summary.tenant_ids[0]
+    enable_audit(app, tenant_id)
+    fill_chain(app, tenant_id, params["entries"] - 1, params["seed"])
+    return app
+
+
+def _pick_contact(tenant_id: int) -> int:
+    """A contact with an average-sized history (the median of a sample)."""
+    with tenant_scope(tenant_id):
+        ids = list(db.session.scalars(select(Contact.id).order_by(Contact.id).limit(200)))
+    return ids[len(ids) // 2]
+
+
+def _pick_user(tenant_id: int) -> int:
+    with tenant_scope(tenant_id):
+        return db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1))
+
+
+def _closing(function: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        result = function()
+        db.session.close()
+        return result
+
+    return run
+
+
+@benchmark("audit")
+def audit(bench: Any) -> Iterator[Comparison]:
+    """Yield the audit figures: write overhead, then history, pages and verify."""
+    databases = Databases(bench)
+    try:
+        yield from _write_overhead(bench, databases)
+        yield from _long_chain(bench, databases)
+    finally:
+        databases.close()
+
+
+def _write_overhead(bench: Any, databases: Databases) -> Iterator[Comparison]:
+    """Two small tenants, audit on for the first: contact updates, then page requests."""
+    updates = QUICK_UPDATES if bench.quick else UPDATES
+    app = databases.app(databases.url("writes"))
+    upgrade(app)
+    summary = generate(app, tenants=2, contacts_per_tenant=updates, seed=bench.seed)
+    audited, plain = summary.tenant_ids
+    enable_audit(app, audited)
+    with app.app_context():
+        ours = contact_updates(audited, _first_contacts(audited, updates),
+                               _admin_actor(audited))
+        alternative = contact_updates(plain, _first_contacts(plain, updates),
+                                      _admin_actor(plain))
+        yield Comparison(
+            name="audit.write_overhead",
+            description=f"{updates:,} contact updates, one transaction each",
+            ours=ours,
+            alternative=alternative,
+            target=ratio_at_most(1.5),
+            ours_label="audit on (entry chained at commit)",
+            alternative_label="audit off",
+        )
+        with tenant_scope(audited):
+            report = verify_chain(audited)
+        if not report.ok:
+            raise AssertionError(f"audit.write_overhead: chain broken: {report.problem}")
+        admins = {tenant_id: _admin_with_password(tenant_id) for tenant_id in (audited, plain)}
+        contact = {tenant_id: _first_contacts(tenant_id, 1)[0] for tenant_id in (audited, plain)}
+        db.session.remove()
+    # requests push their own app context (and session), as in production
+    clients = {tenant_id: _logged_in(app, email) for tenant_id, email in admins.items()}
+    for name, what, path in (
+        ("request_list", f"contact list page ({PAGE_SIZE} rows)", "/admin/contacts/"),
+        ("request_detail", "contact detail page", "/admin/contacts/details/?id={id}"),
+    ):
+        yield Comparison(
+            name=f"audit.{name}",
+            description=f"{what}, logged-in admin, through the app (test client)",
+            ours=_page(clients[audited], path.format(id=contact[audited])),
+            alternative=_page(clients[plain], path.format(id=contact[plain])),
+            target=ratio_at_most(1.15),
+            ours_label="audit on (entry per request)",
+            alternative_label="audit off",
+        )
+
+
+def _admin_with_password(tenant_id: int) -> str:
+    """The tenant's admin's e-mail, given a password the benchmark logs in with."""
+    with tenant_scope(tenant_id):
+        user = db.session.scalar(select(User).order_by(User.id).limit(1))
+        user.set_password(PASSWORD)
+        email = user.email
+        db.session.commit()
+    return email
+
+
+def _logged_in(app: Flask, email: str) -> Any:
+    """A test client logged in through the real login form."""
+    client = app.test_client()
+    token = _CSRF.search(client.get("/login").get_data(as_text=True))
+    if token is None:
+        raise AssertionError("audit: no CSRF token on /login")
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrf_token": token.group(1)})
+    if response.status_code != 302:
+        raise AssertionError(f"audit: login of {email} failed ({response.status_code})")
+    return client
+
+
+def _page(client: Any, path: str) -> Callable[[], int]:
+    def run() -> int:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise AssertionError(f"audit: {path} answered {response.status_code}")
+        return len(response.data)
+
+    return run
+
+
+def _long_chain(bench: Any, databases: Databases) -> Iterator[Comparison]:
+    count = QUICK_ENTRIES if bench.quick else ENTRIES
+    contacts = QUICK_CONTACTS if bench.quick else CONTACTS
+    app, tenant_id, _reused = long_chain_app(databases, bench, count, contacts)
+    with app.app_context():
+        total = db.session.scalar(
+            select(AuditChain.last_seq).where(AuditChain.chain == tenant_id))
+        scale = f"{total:,} entries in the tenant's chain"
+        contact_id = _pick_contact(tenant_id)
+        user_id = _pick_user(tenant_id)
+        history = _closing(lambda: contact_history(tenant_id, contact_id))
+        found = len(history())
+        yield Comparison(
+            name="audit.history",
+            description=f"a contact's history, newest {found} entries ({scale})",
+            ours=history, alternative=None, target=median_at_most_ms(50),
+            ours_label="contact_history()",
+        )
+        since = utcnow() - timedelta(days=90)
+        criteria = EntryFilter(user_id=user_id, action="updated", since=since)
+        page = _closing(lambda: entries_page(tenant_id, criteria, page=1))
+        yield Comparison(
+            name="audit.filtered_page",
+            description=f"page 2 of one user's updates in the last 90 days ({scale})",
+            ours=page, alternative=None, target=median_at_most_ms(200),
+            ours_label="entries_page(user, action, since)",
+        )
+        search = _closing(lambda: entries_page(tenant_id, EntryFilter(text="novak")))
+        yield Comparison(
+            name="audit.text_page",
+            description=f"first page of a search for 'novak' in labels ({scale})",
+            ours=search, alternative=None, target=median_at_most_ms(200),
+            ours_label="entries_page(text)",
+        )
+        verify = _closing(lambda: verify_chain(tenant_id))
+        report = verify()
+        if not report.ok:
+            raise AssertionError(f"audit.verify: the generated chain does not verify: "
+                                 f"{report.problem}")
+        yield Comparison(
+            name="audit.verify",
+            description=(f"verify the whole chain ({scale}; target >= {VERIFY_RATE:,} "
+                         f"entries/s; first run {report.entries / report.seconds:,.0f}/s)"),
+            ours=verify, alternative=None,
+            target=median_at_most_ms(total / VERIFY_RATE * 1000),
+            ours_label="verify_chain()",
+        )
+
