@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, func, or_
 
 from core.db import db
-from core.settings import get_setting
+from core.settings import all_settings
 from plugins.gdpr_consents import PLUGIN
 
 
@@ -118,8 +118,9 @@ def split_list(raw: str | Iterable[str] | None) -> frozenset[str]:
 
 def rules_for(tenant_id: int) -> EmailRules:
     """Return the default lists extended by the tenant's settings."""
-    extra_roles = split_list(get_setting(tenant_id, PLUGIN, "role_local_parts"))
-    extra_domains = split_list(get_setting(tenant_id, PLUGIN, "free_mail_domains"))
+    settings = all_settings(tenant_id, PLUGIN)  # one query for both lists
+    extra_roles = split_list(settings.get("role_local_parts"))
+    extra_domains = split_list(settings.get("free_mail_domains"))
     return EmailRules(
         role_local_parts=DEFAULT_ROLE_LOCAL_PARTS | extra_roles,
         free_mail_domains=DEFAULT_FREE_MAIL_DOMAINS | extra_domains,

@@ -8,12 +8,15 @@ every installed plugin for the tenant `demo`, and this plugin seeds its part.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from flask import g
 from sqlalchemy import select
 
 from core.db import db
-from core.events import EventContext
+from core.events import EventContext, set_actor
 from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.gdpr_consents import consents as consent_logic
@@ -30,12 +33,27 @@ DEMO_NOTICE = (
 
 
 def on_enabled(ctx: EventContext) -> None:
-    """Give a tenant that has no purposes the defaults; seed the demo tenant's consents."""
-    with tenant_scope(ctx.tenant_id):
+    """Give a tenant that has no purposes the defaults; seed the demo tenant's consents.
+    The rows are written as `ctx.actor` (the record events name who enabled the plugin,
+    also from a command that set no actor)."""
+    with tenant_scope(ctx.tenant_id), _acting_as(ctx):
         ensure_default_purposes()
         if ctx.tenant.slug == DEMO_TENANT:
             seed_demo_consents(ctx)
         db.session.flush()
+
+
+@contextmanager
+def _acting_as(ctx: EventContext) -> Iterator[None]:
+    if g.get("crm_actor") is not None:
+        yield
+        return
+    set_actor(ctx.actor, ctx.user_id)
+    try:
+        yield
+    finally:
+        g.pop("crm_actor", None)
+        g.pop("crm_user_id", None)
 
 
 def seed_demo_consents(ctx: EventContext, seed: int = 2024) -> int:

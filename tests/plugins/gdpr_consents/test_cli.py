@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import Contact
-from core.scoping import tenant_scope
+from core.models import Contact, Tenant
+from core.scoping import all_tenants, tenant_scope
 from plugins.gdpr_consents.models import Consent, ConsentEvent
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
@@ -209,3 +209,9 @@ def test_demo_defines_the_three_purposes_with_consents(app, cli):
     assert {"granted", "withdrawn", "refused", "pending", "expired"} <= states
     again = cli.invoke(args=["demo"])
     assert again.exit_code == 0
+    with app.app_context():
+        with all_tenants():
+            demo_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "demo"))
+        with tenant_scope(demo_id):
+            actors = set(db.session.scalars(select(ConsentEvent.actor)))
+    assert len(actors) == 1 and actors.pop().startswith("cli:")  # who added them
