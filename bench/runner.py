@@ -78,6 +78,10 @@ class Comparison:
     description: str = ""
     ours_label: str = "ours"
     alternative_label: str = "alternative"
+    # a figure whose calls use up their data (a purge) runs fewer times: None = the run's
+    repeat: int | None = None
+    warmup: int | None = None
+    measure_memory: bool = True
 
 
 @dataclass
@@ -169,13 +173,15 @@ class Runner:
     def measure(self, comparison: Comparison) -> FigureResult:
         """Run one comparison and return its figure."""
         alternative = comparison.alternative
-        for _ in range(self.warmup):
+        warmup = self.warmup if comparison.warmup is None else comparison.warmup
+        repeat = self.repeat if comparison.repeat is None else comparison.repeat
+        for _ in range(warmup):
             comparison.ours()
             if alternative is not None:
                 alternative()
         ours_ms: list[float] = []
         alternative_ms: list[float] = []
-        for _ in range(self.repeat):
+        for _ in range(repeat):
             ours_ms.append(self._time(comparison.ours))
             if alternative is not None:
                 alternative_ms.append(self._time(alternative))
@@ -185,7 +191,7 @@ class Runner:
             if alternative is not None
             else None
         )
-        if self.measure_memory:
+        if self.measure_memory and comparison.measure_memory:
             ours.peak_kib = peak_memory_kib(comparison.ours)
             if other is not None and alternative is not None:
                 other.peak_kib = peak_memory_kib(alternative)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -24,13 +25,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.clock import utcnow
 from core.text import sanitize_json, sanitize_text
-from plugins.audit.models import AuditChain, AuditEntry, chain_key
+from plugins.audit.models import AuditEntry, chain_key
 
 GENESIS = "0" * 64
 FORMAT_VERSION = 1
@@ -42,7 +43,6 @@ _ENCODER = json.JSONEncoder(
 )
 _quote = json.encoder.encode_basestring  # a JSON string as the encoder above writes it
 _ENTRIES = AuditEntry.__table__
-_HEADS = AuditChain.__table__
 
 
 def canonical_json(value: Any) -> str:
@@ -181,6 +181,71 @@ def insert_ignoring_conflict(connection: Connection, table: Any, values: dict[st
     connection.execute(statement)
 
 
+_NAMED = re.compile(r":(\w+)")
+_ENTRY_COLUMNS = [column.name for column in _ENTRIES.columns if column.name != "id"]
+# built from the model's own column names, nothing else
+_INSERT_ENTRY = "INSERT INTO audit_entry ({}) VALUES ({})".format(  # noqa: S608
+    ", ".join(_ENTRY_COLUMNS), ", ".join(f":{name}" for name in _ENTRY_COLUMNS))
+_LOCK_HEAD = (
+    "UPDATE audit_chain SET updated_at = :now WHERE chain = :chain "
+    "RETURNING last_seq, last_hash"
+)
+_CREATE_HEAD = (
+    "INSERT INTO audit_chain (chain, tenant_id, last_seq, last_hash, updated_at) "
+    "VALUES (:chain, :tenant_id, 0, :genesis, :now) ON CONFLICT (chain) DO NOTHING"
+)
+_MOVE_HEAD = (
+    "UPDATE audit_chain SET last_seq = :last_seq, last_hash = :last_hash, updated_at = :now "
+    "WHERE chain = :chain"
+)
+
+
+class _DriverSQL:
+    """The statements of `append`, written for the driver (its parameter style, its time
+    values). Appending runs at every commit that recorded something (every page view), and
+    SQLAlchemy's statement handling took more time than the statements themselves; these
+    go through `exec_driver_sql`. Values are already what the columns' types would store:
+    text sanitized by the recorder, times converted here as `UTCDateTime` does."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+
+        def styled(sql: str) -> str:
+            # sqlite3 takes `:name` with a dict; psycopg `%(name)s`
+            return sql if self.sqlite else _NAMED.sub(r"%(\1)s", sql)
+
+        self.entry_columns = _ENTRY_COLUMNS
+        self.insert_entry = styled(_INSERT_ENTRY)
+        self.lock = styled(_LOCK_HEAD)
+        self.create = styled(_CREATE_HEAD)
+        self.move = styled(_MOVE_HEAD)
+        # PostgreSQL: the usual single entry goes in with the head's move, one statement
+        self.insert_and_move = f"WITH new_entry AS ({self.insert_entry}) {self.move}"
+
+    def time(self, moment: datetime | None) -> Any:
+        """A time as the column stores it (SQLite: UTC text as SQLAlchemy writes it)."""
+        if moment is None or not self.sqlite:
+            return moment
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def entry(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The parameters of `insert_entry` for a row."""
+        params = {name: row[name] for name in self.entry_columns}
+        params["at"] = self.time(params["at"])
+        params["redacted_at"] = self.time(params["redacted_at"])
+        return params
+
+
+_DRIVER_SQL: dict[str, _DriverSQL] = {}
+
+
+def _sql(connection: Connection) -> _DriverSQL:
+    name = connection.dialect.name
+    if name not in _DRIVER_SQL:
+        _DRIVER_SQL[name] = _DriverSQL(name)
+    return _DRIVER_SQL[name]
+
+
 def lock_head(connection: Connection, tenant_id: int | None) -> tuple[int, str]:
     """Lock the chain's head row until the transaction ends; return (last seq, last hash).
 
@@ -191,29 +256,16 @@ def lock_head(connection: Connection, tenant_id: int | None) -> tuple[int, str]:
     stale head), which serialises writers of every chain until the commit. The head row is
     created on first use by a conflict-free insert, safe under concurrency.
     """
+    sql = _sql(connection)
     key = chain_key(tenant_id)
+    now = sql.time(utcnow())
     for _attempt in range(2):
-        head = _touch_head(connection, key)
+        head = connection.exec_driver_sql(sql.lock, {"now": now, "chain": key}).first()
         if head is not None:
             return int(head[0]), head[1]
-        insert_ignoring_conflict(
-            connection, _HEADS,
-            {"chain": key, "tenant_id": tenant_id, "last_seq": 0, "last_hash": GENESIS,
-             "updated_at": utcnow()},
-            "chain",
-        )
+        connection.exec_driver_sql(sql.create, {
+            "chain": key, "tenant_id": tenant_id, "genesis": GENESIS, "now": now})
     raise RuntimeError(f"the audit chain head {key} could not be created")
-
-
-def _touch_head(connection: Connection, key: int) -> Any:
-    touch = update(_HEADS).where(_HEADS.c.chain == key).values(updated_at=utcnow())
-    if connection.dialect.update_returning:
-        return connection.execute(touch.returning(_HEADS.c.last_seq, _HEADS.c.last_hash)).first()
-    if not connection.execute(touch).rowcount:  # pragma: no cover - SQLite before 3.35
-        return None
-    return connection.execute(
-        select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.chain == key)
-    ).first()
 
 
 def append(connection: Connection, tenant_id: int | None, rows: Iterable[dict[str, Any]]) -> int:
@@ -223,15 +275,17 @@ def append(connection: Connection, tenant_id: int | None, rows: Iterable[dict[st
     rows = list(rows)
     if not rows:
         return 0
+    sql = _sql(connection)
     seq, previous = lock_head(connection, tenant_id)
     for row in rows:
         seq += 1
         row["seq"] = seq
         row["hash"] = previous = entry_hash(previous, chained_fields(row))
-    connection.execute(insert(_ENTRIES), rows)
-    connection.execute(
-        update(_HEADS)
-        .where(_HEADS.c.chain == chain_key(tenant_id))
-        .values(last_seq=seq, last_hash=previous, updated_at=utcnow())
-    )
+    move = {"last_seq": seq, "last_hash": previous, "now": sql.time(utcnow()),
+            "chain": chain_key(tenant_id)}
+    if len(rows) == 1 and not sql.sqlite:
+        connection.exec_driver_sql(sql.insert_and_move, {**sql.entry(rows[0]), **move})
+    else:
+        connection.exec_driver_sql(sql.insert_entry, [sql.entry(row) for row in rows])
+        connection.exec_driver_sql(sql.move, move)
     return seq

@@ -37,14 +37,16 @@ from plugins.trash.retention import retention_days
 from plugins.trash.units import (
     UnitNotFound,
     adopt_orphans,
+    all_unit_ids,
     expiry_of,
     get_unit,
     get_units,
     list_units,
+    totals,
 )
 
 PAGE_SIZE = 50
-ALL_UNITS = 1_000_000
+CONFIRM_SHOWN = 50
 
 
 def _is_admin() -> bool:
@@ -107,10 +109,13 @@ class TrashView(CrmViewMixin, BaseView):
         if not _is_admin():
             abort(403)
         everything = request.form.get("all") == "1"
+        confirmed = request.form.get("confirmed") == "yes"
         if everything:
             adopt_orphans(current_user.tenant_id)
             db.session.commit()
-            units = list_units(page_size=ALL_UNITS).units
+            count, rows = totals()
+            ids = all_unit_ids() if confirmed else []
+            shown = list_units(page_size=CONFIRM_SHOWN).units
         else:
             chosen = request.form.getlist("unit")
             if not chosen:
@@ -119,11 +124,14 @@ class TrashView(CrmViewMixin, BaseView):
                 units = get_units(chosen)
             except UnitNotFound:
                 abort(404)
-        if request.form.get("confirmed") != "yes":
-            return self.render("trash/confirm_empty.html", units=units, everything=everything,
-                               show_time=show_time)
+            ids = [u.id for u in units]
+            count, rows, shown = len(units), sum(u.rows for u in units), units
+        if not confirmed:
+            return self.render("trash/confirm_empty.html", units=shown, ids=ids,
+                               everything=everything, count=count, rows=rows,
+                               shown_max=CONFIRM_SHOWN, show_time=show_time)
         try:
-            result = purge_units(context(), [u.id for u in units])
+            result = purge_units(context(), ids)
         except PurgeBusy as exc:
             return self._page(f"Emptying stopped: {exc}", 409)
         flash(result.sentence(), "success")

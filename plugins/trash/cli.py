@@ -21,7 +21,14 @@ from plugins.trash.erasure import ANONYMIZE, ERASE, erase_subject, find_by_email
 from plugins.trash.purge import BATCH_UNITS, PurgeBusy, purge_units
 from plugins.trash.restore import RestoreRefused, restore_unit
 from plugins.trash.retention import purge_expired, retention_days
-from plugins.trash.units import UnitNotFound, adopt_orphans, expiry_of, get_unit, list_units
+from plugins.trash.units import (
+    UnitNotFound,
+    adopt_orphans,
+    all_unit_ids,
+    expiry_of,
+    get_unit,
+    list_units,
+)
 
 BATCH_OPTION = click.option(
     "--batch-size", type=click.IntRange(min=1, max=10_000), default=BATCH_UNITS,
@@ -97,7 +104,7 @@ def empty(tenant_slug: str, batch_size: int) -> None:
     with tenant_scope(tenant.id):
         adopt_orphans(tenant.id)
         db.session.commit()
-        ids = [u.id for u in list_units(page_size=1_000_000).units]
+        ids = all_unit_ids()
         try:
             result = purge_units(context(tenant=tenant), ids, batch_size)
         except PurgeBusy as exc:

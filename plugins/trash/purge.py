@@ -30,14 +30,20 @@ from sqlalchemy.exc import OperationalError
 
 from core.attachments import attachment_store
 from core.db import db
-from core.dependants import cascade_victims, chunks, rows_of_units, soft_deletable_models
+from core.dependants import (
+    cascade_victims,
+    chunks,
+    owner_ids_in,
+    rows_of_units,
+    soft_deletable_models,
+)
 from core.events import EventContext, emit, record_type
 from core.models import Attachment
 from core.records import record_ref
 from core.scoping import including_deleted
 from plugins.trash.models import TrashUnit
 
-BATCH_UNITS = 100
+BATCH_UNITS = 250
 
 
 class PurgeBusy(RuntimeError):
@@ -105,14 +111,16 @@ def purge_batch(ctx: EventContext, unit_ids: list[int]) -> PurgeResult:
         rows = rows_of_units(claimed)
         other_units = _add_cascade_victims(rows)
         rows.extend(_owned_attachments(rows))
-        result.rows, result.files = purge_rows(ctx, rows)
+        # the batch commits next: the purged rows need not be taken out of the session
+        result.rows, result.files = purge_rows(ctx, rows, forget=False)
         _tidy_units(other_units - set(claimed))
     return result
 
 
-def purge_rows(ctx: EventContext, rows: list[Any]) -> tuple[int, int]:
+def purge_rows(ctx: EventContext, rows: list[Any], forget: bool = True) -> tuple[int, int]:
     """Remove `rows` for good (not committed): `crm_records_purged` first, attachment
-    files on commit, then the rows, children first. Returns (rows, files)."""
+    files on commit, then the rows, children first; with `forget` the rows are also taken
+    out of the session (they are gone from the database). Returns (rows, files)."""
     if not rows:
         return 0, 0
     emit("crm_records_purged", ctx, records=[record_ref(r) for r in rows])
@@ -132,9 +140,10 @@ def purge_rows(ctx: EventContext, rows: list[Any]) -> tuple[int, int]:
                 delete(model).where(model.id.in_(chunk)),
                 execution_options={"synchronize_session": False, "include_deleted": True},
             )
-    for row in rows:
-        if row in session:
-            session.expunge(row)
+    if forget:
+        for row in rows:
+            if row in session:
+                session.expunge(row)
     return len(rows), files
 
 
@@ -169,7 +178,7 @@ def _owned_attachments(rows: list[Any]) -> list[Attachment]:
         for chunk in chunks(sorted(ids)):
             found.extend(
                 a for a in db.session.scalars(select(Attachment).where(
-                    Attachment.owner_type == owner_type, Attachment.owner_id.in_(chunk)))
+                    Attachment.owner_type == owner_type, *owner_ids_in(chunk)))
                 if a.id not in have
             )
     return found

@@ -102,6 +102,19 @@ def list_units(*, record_type: str | None = None, deleted_by_id: int | None = No
     return UnitPage(units, total, page, pages, list(db.session.scalars(types_query)))
 
 
+def all_unit_ids() -> list[int]:
+    """Ids of every unit in the tenant's trash, oldest first."""
+    return list(db.session.scalars(select(TrashUnit.id).order_by(TrashUnit.id)))
+
+
+def totals() -> tuple[int, int]:
+    """(units, rows) in the tenant's trash."""
+    units, rows = db.session.execute(
+        select(func.count(TrashUnit.id), func.coalesce(func.sum(TrashUnit.rows), 0))
+    ).one()
+    return int(units), int(rows)
+
+
 def get_unit(unit_id: Any, deleted_by_id: int | None = None) -> TrashUnit:
     """The tenant's unit with id `unit_id` (only the user's own when `deleted_by_id` is
     given); raise UnitNotFound otherwise, also for ids that are not numbers."""

@@ -109,6 +109,10 @@ def test_emptying_asks_first_needs_the_token_and_then_purges(app, acme):
     assert "Purged 1 unit(s) from the trash: 5 row(s) and 2 attachment file(s)" in \
         done.get_data(as_text=True)
     assert not gone.contact_file.exists() and stays.contact_file.exists()
+    review_all = admin.post("/admin/trash/empty", data={"all": "1", "csrf_token": token})
+    assert "Everything in the trash\n  (1 unit(s), 5 row(s) with their files)" in \
+        review_all.get_data(as_text=True)
+    assert stays.contact_file.exists()
     everything = admin.post("/admin/trash/empty", data={
         "all": "1", "csrf_token": token, "confirmed": "yes"}, follow_redirects=True)
     assert "Purged 1 unit(s)" in everything.get_data(as_text=True)
