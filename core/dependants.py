@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import ForeignKey, func, inspect, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.attachments import owned_by
 from core.db import db
 from core.events import record_type
 from core.models import Activity, Attachment, Contact, activity_participant
@@ -112,8 +113,10 @@ def _key(row: Any) -> tuple[str, Any]:
 
 def _direct_dependants(rows: list[Any], links: list[Link]) -> Iterator[Any]:
     by_table: dict[str, list[Any]] = {}
+    models: dict[str, type] = {}
     for row in rows:
         by_table.setdefault(record_type(row), []).append(row.id)
+        models[record_type(row)] = type(row)
     for table, ids in by_table.items():
         for chunk in chunks(sorted(set(ids))):
             for link in links:
@@ -123,7 +126,7 @@ def _direct_dependants(rows: list[Any], links: list[Link]) -> Iterator[Any]:
                     )
             yield from db.session.scalars(
                 select(Attachment)
-                .where(Attachment.owner_type == table, *owner_ids_in(chunk))
+                .where(owned_by(models[table], chunk))
                 .order_by(Attachment.id)
             )
             if table == Contact.__tablename__:
@@ -145,13 +148,6 @@ def _activities_only_with(contact_ids: list[int]) -> Any:
         .group_by(ap.activity_id)
         .having(func.count() == 1)
     )
-
-
-def owner_ids_in(ids: list[int]) -> list[Any]:
-    """Conditions for attachments owned by records `ids` (sorted): the IN list, and the
-    same bounds as a range, which lets PostgreSQL and SQLite walk the attachment owner index
-    (tenant, type, id) instead of every attachment of the tenant of that type."""
-    return [Attachment.owner_id.in_(ids), Attachment.owner_id.between(ids[0], ids[-1])]
 
 
 def rows_of_units(units: Iterable[str]) -> list[Any]:

@@ -24,7 +24,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.attachments import AttachmentRejected, attachment_store
+from core.attachments import AttachmentRejected, attachment_store, owned_by, owner_type_of
 from core.clock import add_months, parse_as_of, start_of_day, zone
 from core.db import CrmSession, db
 from core.emails import InvalidEmail, normalize_email
@@ -33,7 +33,6 @@ from core.models import Attachment, Contact
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.lookup import tenant_row
 from plugins.gdpr_consents.models import (
-    OWNER_TYPE,
     Consent,
     ConsentEvent,
     ConsentState,
@@ -646,7 +645,7 @@ def add_proof(ctx: EventContext, consent: Consent, proof: Proof) -> Attachment:
     store = attachment_store()
     try:
         return store.save(
-            owner_type=OWNER_TYPE, owner_id=consent.id, filename=proof.filename,
+            owner_type=owner_type_of(consent), owner_id=consent.id, filename=proof.filename,
             stream=proof.stream, uploaded_by_id=ctx.user_id, tenant_id=consent.tenant_id,
         )
     except AttachmentRejected as exc:
@@ -657,7 +656,7 @@ def add_proof(ctx: EventContext, consent: Consent, proof: Proof) -> Attachment:
 def _forget_new_files(store: Any) -> None:
     """Remove the bytes of proofs saved earlier in this transaction (it is rolled back)."""
     for obj in list(db.session.new):
-        if isinstance(obj, Attachment) and obj.owner_type == OWNER_TYPE:
+        if isinstance(obj, Attachment) and obj.owner_type == owner_type_of(Consent):
             store.remove_file(obj)
 
 
@@ -668,8 +667,7 @@ def proofs_of(consent_ids: Iterable[int]) -> dict[int, list[Attachment]]:
     if not ids:
         return result
     rows = db.session.scalars(
-        select(Attachment).where(Attachment.owner_type == OWNER_TYPE,
-                                 Attachment.owner_id.in_(ids)).order_by(Attachment.id)
+        select(Attachment).where(owned_by(Consent, ids)).order_by(Attachment.id)
     )
     for row in rows:
         result.setdefault(row.owner_id, []).append(row)

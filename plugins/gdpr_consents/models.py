@@ -34,7 +34,8 @@ from core.models import Contact
 from core.scoping import SoftDeletable, TenantOwned
 
 OWNER_TYPE = "gdpr_consents.consent"
-"""The `owner_type` of proof attachments in the core's attachment store."""
+"""The `owner_type` of proof attachments in the core's attachment store (declared on
+`Consent` as `__attachment_owner_type__`, so `core.attachments.owner_type_of` finds it)."""
 
 
 def _enum(cls: type[enum.Enum], length: int) -> Enum:
@@ -141,6 +142,7 @@ class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
     """
 
     __tablename__ = "gdpr_consents_consent"
+    __attachment_owner_type__ = OWNER_TYPE
     __table_args__ = (
         Index(
             "uq_gdpr_consents_consent_live",

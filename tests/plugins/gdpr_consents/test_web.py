@@ -218,3 +218,53 @@ def test_expiring_and_without_consent_pages(app, tenant_a):
     missing = client.get("/admin/gdpr_consents_unconsented/").get_data(as_text=True)
     assert "bor@gmail.com" in missing and "info@firma.si" not in missing
     assert "ana@firma.si" not in missing
+
+
+def disable_consents(app, slug):
+    with app.app_context():
+        from core.events import context
+        from core.models import Tenant
+        from core.scoping import all_tenants
+
+        with all_tenants():
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        app.extensions["crm"]["plugins"].disable(context(tenant=tenant, actor="cli:t"),
+                                                 "gdpr_consents")
+        db.session.commit()
+
+
+def test_a_proof_downloads_for_its_tenant_only_and_while_the_plugin_is_on(
+        app, tenant_a, tenant_b):
+    enable_consents(app, tenant_a.slug)
+    enable_consents(app, tenant_b.slug)
+    contact_id = add_contact(app, tenant_a.id, "p@firma.si")
+    client = logged_in(app, tenant_a.user_email)
+    token = csrf_token(client, f"/admin/contacts/details/?id={contact_id}")
+    client.post(f"/admin/gdpr_consents_contact/{contact_id}/add", data={
+        "csrf_token": token, "purpose": "newsletter", "given_at": "2025-01-31",
+        "proof": (io.BytesIO(PDF), "podpis.pdf")}, content_type="multipart/form-data")
+    with app.app_context(), tenant_scope(tenant_a.id):
+        proof = db.session.scalar(select(Attachment))
+        assert proof.owner_type == "gdpr_consents.consent"
+        proof_id = proof.id
+    url = f"/admin/attachments/{proof_id}/download"
+    mine = client.get(url)
+    assert mine.status_code == 200 and mine.data == PDF
+    assert "podpis.pdf" in mine.headers["Content-Disposition"]
+    other = logged_in(app, tenant_b.admin_email)
+    assert other.get(url).status_code == 404
+    disable_consents(app, tenant_a.slug)
+    assert client.get(url).status_code == 404
+
+
+def test_a_file_whose_owner_type_no_model_knows_is_not_served(app, tenant_a):
+    from core.attachments import attachment_store
+
+    with app.app_context(), tenant_scope(tenant_a.id):
+        stray = attachment_store().save(owner_type="no_such_kind", owner_id=1,
+                                        filename="x.pdf", stream=io.BytesIO(PDF),
+                                        tenant_id=tenant_a.id)
+        db.session.commit()
+        stray_id = stray.id
+    client = logged_in(app, tenant_a.user_email)
+    assert client.get(f"/admin/attachments/{stray_id}/download").status_code == 404
