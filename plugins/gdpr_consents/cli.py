@@ -230,14 +230,52 @@ def consents_withdraw(email: str, purpose: str, tenant_slug: str, withdrawn_at: 
                       reason: str | None) -> None:
     """Withdraw the consent of the contact EMAIL to PURPOSE (its history stays)."""
     with tenant_command(tenant_slug) as (tenant, ctx):
-        contact = consent_logic.find_contact(email)
-        consent = consent_logic.find_consent(contact, get_purpose(purpose))
-        if consent is None:
-            raise ConsentInputError("purpose", f"{contact.email} has no consent to '{purpose}'.")
+        contact, consent = _consent_of(email, purpose)
         consent_logic.withdraw(ctx, consent, withdrawn_at=withdrawn_at, reason=reason)
         db.session.commit()
         click.echo(f"Consent of {contact.email} to '{purpose}' is withdrawn as of "
                    f"{_shown(consent.withdrawn_at, tenant.time_zone)}.")
+
+
+def _consent_of(email: str, purpose: str) -> tuple[Contact, Consent]:
+    """The contact EMAIL and its consent to PURPOSE, or ConsentInputError naming the one
+    that is not there."""
+    contact = consent_logic.find_contact(email)
+    consent = consent_logic.find_consent(contact, get_purpose(purpose))
+    if consent is None:
+        raise ConsentInputError("purpose", f"{contact.email} has no consent to '{purpose}'.")
+    return contact, consent
+
+
+@consents.command("rectify")
+@click.argument("email")
+@click.argument("purpose")
+@TENANT
+@click.option("--reason", required=True, help="Why the consent is corrected (required).")
+@click.option("--given-at", default=None, help="The right date it was given.")
+@click.option("--months", "duration_months", default=None,
+              help="The right duration in months ('' for until withdrawn).")
+@click.option("--expires-at", default=None, help="Or the right expiry date.")
+@click.option("--source", default=None, help="The right source code.")
+@click.option("--detail", "source_detail", default=None, help="The right source detail.")
+@click.option("--withdrawn-at", default=None, help="The right date of the withdrawal.")
+@click.option("--withdrawal-reason", default=None, help="The right withdrawal reason.")
+def consents_rectify(email: str, purpose: str, tenant_slug: str, reason: str,
+                     **corrections: str | None) -> None:
+    """Correct the consent of the contact EMAIL to PURPOSE that was entered wrongly; the
+    old values stay in its history with the reason."""
+    changes = {field: value for field, value in corrections.items() if value is not None}
+    with tenant_command(tenant_slug) as (tenant, ctx):
+        if not changes:
+            raise ConsentInputError("consent", "nothing to correct; give at least one of "
+                                    "--given-at, --months, --expires-at, --source, --detail, "
+                                    "--withdrawn-at, --withdrawal-reason.")
+        contact, consent = _consent_of(email, purpose)
+        consent_logic.rectify(ctx, consent, reason=reason, **changes)
+        db.session.commit()
+        click.echo(f"Consent of {contact.email} to '{purpose}' is corrected (given "
+                   f"{_shown(consent.given_at, tenant.time_zone)}, until "
+                   f"{_shown(consent.expires_at, tenant.time_zone)}).")
 
 
 @consents.command("refuse")
@@ -273,6 +311,8 @@ def consents_history(email: str, tenant_slug: str, as_json: bool) -> None:
             "state_before": e.state_before, "state_after": e.state_after,
             "effective_at": _iso(e.effective_at, tz), "by": e.actor, "source": e.source,
             "reason": e.reason,
+            "corrected": {field: {"before": old, "after": new} for field, (old, new)
+                          in consent_logic.corrected_fields(e).items()},
         } for e in events]
     show(items, as_json, lambda item: (
         f"{item['at'][:16]}  {item['purpose']:<12} {item['change']:<9} "

@@ -280,6 +280,15 @@ def history(consent_ids: Iterable[int] | None = None, contact_id: int | None = N
                                                   ConsentEvent.id.desc())))
 
 
+def corrected_fields(event: ConsentEvent) -> dict[str, tuple[Any, Any]]:
+    """For a rectification event, {field: (old value, new value)} of each field it
+    corrected, as recorded (instants in UTC ISO 8601); {} for any other event."""
+    if event.kind != EventKind.RECTIFY or not event.before or not event.after:
+        return {}
+    return {field: (event.before.get(field), value) for field, value in event.after.items()
+            if event.before.get(field) != value}
+
+
 @sa_event.listens_for(CrmSession, "before_flush")
 def _events_are_append_only(session: Session, flush_context: Any, instances: Any) -> None:
     """Refuse to change a consent event, or to delete one without its consent, except while
@@ -466,11 +475,13 @@ def refuse(
     source: str = "manual",
     source_detail: str | None = None,
     reason: str | None = None,
+    proofs: Iterable[Proof] = (),
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
 ) -> Consent:
-    """Record that `contact` said no to `purpose` when asked (not committed). A granted
-    consent is withdrawn, not refused. Raises ConsentInputError."""
+    """Record that `contact` said no to `purpose` when asked (not committed), with optional
+    proofs (the signed form that says no). A granted consent is withdrawn, not refused; a
+    refusal recorded already is returned unchanged. Raises ConsentInputError."""
     contact, purpose_row, when = _answer(ctx, contact, purpose, refused_at, "refused_at")
     code = _check_source(ctx, source, {"source_detail": source_detail})
     consent = find_consent(contact, purpose_row)
@@ -478,11 +489,14 @@ def refuse(
         raise ConsentInputError("state", "the consent is granted; withdraw it instead.")
     if consent is not None and consent.state == ConsentState.REFUSED:
         return consent
-    return _store(
+    consent = _store(
         ctx, consent, contact, purpose_row, EventKind.REFUSE, effective_at=when, reason=reason,
         payload=payload, payload_ref=payload_ref, state=ConsentState.REFUSED, source=code,
         source_detail=_clean(source_detail, 255), refused_at=when,
     )
+    for proof in proofs:
+        add_proof(ctx, consent, proof)
+    return consent
 
 
 def request_confirmation(
@@ -565,9 +579,9 @@ RECTIFIABLE = ("given_at", "duration_months", "expires_at", "source", "source_de
 def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **changes: Any
             ) -> Consent:
     """Correct recorded facts of a consent (a wrong date, source or duration) with a reason;
-    the old values stay in the event. Fields: given_at, duration_months, expires_at,
-    source, source_detail, withdrawn_at, withdrawal_reason, notice_version, ip,
-    user_agent. Raises ConsentInputError."""
+    the old values stay in the rectification event. Fields: given_at, duration_months,
+    expires_at, source, source_detail, withdrawn_at, withdrawal_reason, notice_version, ip,
+    user_agent. Raises ConsentInputError, also when nothing would change."""
     if consent is None:
         raise ConsentInputError("consent", "choose the consent to correct.")
     unknown = sorted(set(changes) - set(RECTIFIABLE))
@@ -615,7 +629,8 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
         expired = consent.expires_at is not None and consent.expires_at <= ctx.at
         consent.state = ConsentState.EXPIRED if expired else ConsentState.GRANTED
     if snapshot(consent) == before:
-        return consent
+        raise ConsentInputError("consent", "nothing to correct: the consent has these "
+                                           "values already.")
     db.session.flush()
     _record_event(ctx, consent, EventKind.RECTIFY, before, effective_at=consent.given_at,
                   reason=reason)

@@ -215,3 +215,38 @@ def test_demo_defines_the_three_purposes_with_consents(app, cli):
         with tenant_scope(demo_id):
             actors = set(db.session.scalars(select(ConsentEvent.actor)))
     assert len(actors) == 1 and actors.pop().startswith("cli:")  # who added them
+
+
+def test_consents_rectify_corrects_with_a_reason_and_keeps_the_old_values(
+        app, cli, tenant_a):
+    enable(cli)
+    add_contacts(app, tenant_a.id, "ana@firma.si")
+    granted = cli.invoke(args=["consents", "grant", "ana@firma.si", "newsletter", "--tenant",
+                               "acme", "--given-at", "2025-03-21", "--months", "120",
+                               "--detail", "sejm"])
+    assert granted.exit_code == 0, granted.output
+    base = ["consents", "rectify", "ana@firma.si", "newsletter", "--tenant", "acme"]
+    for args, message in (
+        (["--given-at", "2025-03-12"], "Missing option '--reason'"),
+        (["--reason", "typo"], "Error: consent: nothing to correct; give at least one of"),
+        (["--reason", "typo", "--months", "1.5"],
+         "Error: duration_months: '1.5' is not a whole number of months"),
+        (["--reason", "typo", "--detail", "sejm"],
+         "Error: consent: nothing to correct: the consent has these values already."),
+    ):
+        result = cli.invoke(args=[*base, *args])
+        assert result.exit_code in (1, 2) and message in result.output, result.output
+    result = cli.invoke(args=[*base, "--reason", "date on the signed form", "--given-at",
+                              "2025-03-12", "--detail", "sejem Celje"])
+    assert result.exit_code == 0, result.output
+    assert "is corrected (given 2025-03-12 00:00, until 2035-03-12 00:00)" in result.output
+    history = json.loads(cli.invoke(args=["consents", "history", "ana@firma.si", "--tenant",
+                                          "acme", "--json"]).output)
+    assert [e["change"] for e in history] == ["grant", "rectify"]
+    rectified = history[-1]
+    assert rectified["reason"] == "date on the signed form"
+    assert rectified["by"].startswith("cli:")
+    assert rectified["corrected"]["source_detail"] == {"before": "sejm", "after": "sejem Celje"}
+    assert rectified["corrected"]["given_at"]["before"].startswith("2025-03-20T23:00")
+    assert rectified["corrected"]["given_at"]["after"].startswith("2025-03-11T23:00")
+    assert history[0]["corrected"] == {}
