@@ -365,3 +365,33 @@ def test_another_tenants_consent_cannot_be_corrected(app, tenant_a, tenant_b):
     assert other.post(url, data={"csrf_token": csrf_token(other, "/admin/contacts/"),
                                  "given_at": "2025-01-01", "reason": "x"}).status_code == 404
     assert consent_of(app, tenant_a.id).given_at.isoformat().startswith("2025-03-20T23:00")
+
+
+def test_the_audit_trail_names_who_granted_corrected_and_withdrew(app, tenant_a):
+    from core.events import context
+    from core.models import Tenant
+    from core.scoping import all_tenants
+    from plugins.audit.models import AuditEntry
+
+    enable_consents(app, tenant_a.slug)
+    with app.app_context():
+        with all_tenants():
+            acme = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_a.slug))
+        app.extensions["crm"]["plugins"].enable(context(tenant=acme, actor="cli:t"), "audit")
+        db.session.commit()
+    client, token, _contact_id = granted_on_the_page(
+        app, tenant_a, "t@firma.si", given_at="2025-03-21", source_detail="sejm")
+    consent_id = consent_of(app, tenant_a.id).id
+    client.post(f"/admin/gdpr_consents_contact/consent/{consent_id}/rectify", data={
+        "csrf_token": token, "source_detail": "sejem", "reason": "typo"})
+    client.post(f"/admin/gdpr_consents_contact/consent/{consent_id}/withdraw",
+                data={"csrf_token": token})
+    with app.app_context(), tenant_scope(tenant_a.id):
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target_type == "gdpr_consents_event")
+            .order_by(AuditEntry.seq)).all()
+        consent_updates = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.target_type == "gdpr_consents_consent", AuditEntry.action == "updated"))
+    assert [e.action for e in entries] == ["created"] * 3
+    assert {e.actor for e in entries} == {f"user:{tenant_a.user_email}"}
+    assert consent_updates == 2
