@@ -58,6 +58,23 @@ def tenant_command(slug: str) -> Iterator[tuple[Tenant, EventContext]]:
             raise CliError(f"{exc}") from exc
 
 
+PROOFS = click.option(
+    "--proof", "proof_files", multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A scan, PDF or photo of the signed form (repeatable).")
+
+
+@contextmanager
+def opened_proofs(paths: tuple[Path, ...]) -> Iterator[list[consent_logic.Proof]]:
+    """The files `paths` opened as proofs, closed afterwards."""
+    handles = [path.open("rb") for path in paths]
+    try:
+        yield [consent_logic.Proof(p.name, h) for p, h in zip(paths, handles, strict=True)]
+    finally:
+        for handle in handles:
+            handle.close()
+
+
 def _iso(moment: Any, tz: str) -> str | None:
     local = to_local(moment, tz)
     return None if local is None else local.isoformat()
@@ -191,9 +208,7 @@ def consents_list(tenant_slug: str, email: str | None, as_json: bool) -> None:
 @click.option("--notice-version", default=None, help="Version of the notice shown.")
 @click.option("--notice-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="The exact notice text shown (a UTF-8 text file).")
-@click.option("--proof", "proof_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A scan or PDF of the signed consent (repeatable).")
+@PROOFS
 def consents_grant(email: str, purpose: str, tenant_slug: str, given_at: str,
                    months: str | None, expires_at: str | None, source: str,
                    source_detail: str | None, notice_version: str | None,
@@ -201,19 +216,14 @@ def consents_grant(email: str, purpose: str, tenant_slug: str, given_at: str,
     """Record that the contact EMAIL gave consent to PURPOSE."""
     with tenant_command(tenant_slug) as (tenant, ctx):
         contact = consent_logic.find_contact(email)
-        handles = [path.open("rb") for path in proof_files]
-        try:
+        with opened_proofs(proof_files) as proofs:
             consent = consent_logic.grant(
                 ctx, contact, purpose, given_at=given_at, duration_months=months,
                 expires_at=expires_at, source=source, source_detail=source_detail,
                 notice_version=notice_version,
                 notice_text=notice_file.read_text(encoding="utf-8") if notice_file else None,
-                proofs=[consent_logic.Proof(p.name, h) for p, h in zip(proof_files, handles,
-                                                                         strict=True)],
+                proofs=proofs,
             )
-        finally:
-            for handle in handles:
-                handle.close()
         db.session.commit()
         until = _shown(consent.expires_at, tenant.time_zone)
         click.echo(f"Consent of {contact.email} to '{consent.purpose.code}' is granted "
@@ -285,13 +295,16 @@ def consents_rectify(email: str, purpose: str, tenant_slug: str, reason: str,
 @click.option("--at", "refused_at", default=None, help="When (default: now).")
 @click.option("--source", default="manual", show_default=True, help="Source code.")
 @click.option("--detail", "source_detail", default=None, help="Source detail.")
+@PROOFS
 def consents_refuse(email: str, purpose: str, tenant_slug: str, refused_at: str | None,
-                    source: str, source_detail: str | None) -> None:
+                    source: str, source_detail: str | None,
+                    proof_files: tuple[Path, ...]) -> None:
     """Record that the contact EMAIL said no to PURPOSE when asked."""
     with tenant_command(tenant_slug) as (_tenant, ctx):
         contact = consent_logic.find_contact(email)
-        consent_logic.refuse(ctx, contact, purpose, refused_at=refused_at or ctx.at,
-                             source=source, source_detail=source_detail)
+        with opened_proofs(proof_files) as proofs:
+            consent_logic.refuse(ctx, contact, purpose, refused_at=refused_at or ctx.at,
+                                 source=source, source_detail=source_detail, proofs=proofs)
         db.session.commit()
         click.echo(f"Refusal of {contact.email} for '{purpose}' is recorded.")
 

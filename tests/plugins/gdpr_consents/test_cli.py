@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import Contact, Tenant
+from core.models import Attachment, Contact, Tenant
 from core.scoping import all_tenants, tenant_scope
 from plugins.gdpr_consents.models import Consent, ConsentEvent
 
@@ -250,3 +250,31 @@ def test_consents_rectify_corrects_with_a_reason_and_keeps_the_old_values(
     assert rectified["corrected"]["given_at"]["before"].startswith("2025-03-20T23:00")
     assert rectified["corrected"]["given_at"]["after"].startswith("2025-03-11T23:00")
     assert history[0]["corrected"] == {}
+
+
+def test_consents_refuse_with_a_proof_and_a_bad_file_stores_nothing(app, cli, tenant_a,
+                                                                    tmp_path):
+    enable(cli)
+    add_contacts(app, tenant_a.id, "ne@firma.si")
+    args = ["consents", "refuse", "ne@firma.si", "sms", "--tenant", "acme", "--at",
+            "2025-04-02", "--detail", "sejem"]
+    exe = tmp_path / "ne.pdf"
+    exe.write_bytes(b"MZ" + b"\x00" * 300)
+    bad = cli.invoke(args=[*args, "--proof", str(exe)])
+    assert bad.exit_code == 1
+    assert bad.output.startswith("Error: proof: 'ne.pdf' is not an allowed file type")
+    with app.app_context(), tenant_scope(tenant_a.id):
+        assert db.session.scalar(select(func.count()).select_from(Consent)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    scan = tmp_path / "podpis-ne.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    result = cli.invoke(args=[*args, "--proof", str(scan)])
+    assert result.exit_code == 0, result.output
+    assert "Refusal of ne@firma.si for 'sms' is recorded." in result.output
+    listed = json.loads(cli.invoke(args=["consents", "list", "--tenant", "acme", "--email",
+                                         "ne@firma.si", "--json"]).output)
+    assert [(c["purpose"], c["state"], c["given_at"]) for c in listed] == [
+        ("sms", "refused", None)]
+    with app.app_context(), tenant_scope(tenant_a.id):
+        [proof] = db.session.scalars(select(Attachment)).all()
+        assert (proof.owner_type, proof.filename) == ("gdpr_consents.consent", "podpis-ne.pdf")
