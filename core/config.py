@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_PAGE_SIZE": 25,
     # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (0: none)
     "PROXY_FIX": 0,
+    # Strict-Transport-Security, sent while cookies are Secure (production)
+    "HSTS_MAX_AGE_SECONDS": 365 * 24 * 3600,
     "PLUGINS": None,
     "ENV_NAME": "development",
 }
