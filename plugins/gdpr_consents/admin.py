@@ -135,6 +135,8 @@ class ContactConsentsView(CrmViewMixin, BaseView):
                 source=form.get("source") or "manual",
                 source_detail=form.get("source_detail"),
                 proofs=[consent_logic.Proof(f.filename, f.stream) for f in uploads],
+                fields={k.removeprefix("field_"): v for k, v in form.items()
+                        if k.startswith("field_")},
             )
             db.session.commit()
         except ConsentInputError as exc:

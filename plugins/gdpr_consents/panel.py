@@ -13,7 +13,13 @@ from core.admin.localtime import show_time
 from core.events import EventContext, Panel
 from core.models import Contact
 from plugins.gdpr_consents import PLUGIN
-from plugins.gdpr_consents.consents import consents_of, history, known_sources, proofs_of
+from plugins.gdpr_consents.consents import (
+    consent_fields,
+    consents_of,
+    history,
+    known_sources,
+    proofs_of,
+)
 from plugins.gdpr_consents.deliverability import active_mark
 from plugins.gdpr_consents.email_classes import rules_for
 from plugins.gdpr_consents.models import ConsentState
@@ -49,13 +55,17 @@ def overview(ctx: EventContext, contact: Contact) -> dict[str, Any]:
             "can_withdraw": state in (ConsentState.GRANTED, ConsentState.PENDING),
         })
     rules = rules_for(ctx.tenant_id)
+    sources = known_sources(ctx)
     return {
         "contact": contact,
         "rows": rows,
         "events": history(contact_id=contact.id),
         "email_class": rules.classify(contact.email) if contact.email else None,
         "mark": active_mark(contact.email),
-        "sources": sorted(known_sources(ctx).values(), key=lambda s: s["code"]),
+        "sources": sorted(sources.values(), key=lambda s: s["code"]),
+        "fields": [{**spec, "source_labels": [sources[s]["label"] for s in spec["sources"]
+                                              if s in sources]}
+                   for spec in consent_fields(ctx)],
         "purposes": [p for p in list_purposes(active_only=True)],
         "form": {},
         "error": None,
