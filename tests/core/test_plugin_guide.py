@@ -10,17 +10,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "plugins.md"
 EXAMPLE = ROOT / "examples" / "crm-acme-consents"
-BLOCK_RE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+BLOCK_RE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+
+
+def all_blocks() -> list[tuple[str, str]]:
+    """(language, body) of each fenced block, a list item's indent taken off."""
+    found = []
+    for indent, language, body in BLOCK_RE.findall(GUIDE.read_text()):
+        lines = body.splitlines(keepends=True)
+        found.append((language, "".join(line.removeprefix(indent) for line in lines)))
+    return found
 
 
 def blocks(language: str) -> list[str]:
-    return [body for lang, body in BLOCK_RE.findall(GUIDE.read_text()) if lang == language]
+    return [body for lang, body in all_blocks() if lang == language]
 
 
 def test_every_block_has_a_language_the_guide_test_knows():
-    languages = {lang for lang, _ in BLOCK_RE.findall(GUIDE.read_text())}
+    languages = {lang for lang, _ in all_blocks()}
     assert languages <= {"python", "ini", "sh", "text"}
-    assert GUIDE.read_text().count("```") == 2 * len(BLOCK_RE.findall(GUIDE.read_text()))
+    assert GUIDE.read_text().count("```") == 2 * len(all_blocks())
 
 
 def test_python_and_ini_blocks_are_copied_from_the_file_they_name():
