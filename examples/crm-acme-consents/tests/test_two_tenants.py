@@ -91,6 +91,14 @@ def test_the_receipt_pattern_is_a_setting_of_each_tenant(deployment):
     assert saved.status_code == 302
     assert add_consent(admin, contact_id, purpose="newsletter", source="counter",
                        field_receipt_number="0042/26").status_code == 302
+    admin.post("/admin/plugins/acme_consents/settings", data={
+        "csrf_token": token, "receipt_pattern": "(", "sms_purpose": "sms",
+        "mobile_prefixes": "+38641"})
+    broken = add_consent(admin, contact_id, purpose="newsletter", source="counter",
+                         field_receipt_number="0043/26")
+    assert broken.status_code == 400
+    assert ("receipt_number: the receipt number pattern '(' in the acme_consents settings is "
+            "not a valid regular expression; ask your administrator." in text(broken))
 
 
 def test_a_counter_source_is_unknown_where_the_plugin_is_off(deployment):
