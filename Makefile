@@ -8,10 +8,13 @@ export CRM_INSTANCE_DIR ?= $(CURDIR)/instance
 
 .PHONY: install run test lint bench clean
 
-$(VENV)/.stamp-install: setup.cfg pyproject.toml
+EXAMPLE := examples/crm-acme-consents
+
+$(VENV)/.stamp-install: setup.cfg pyproject.toml $(EXAMPLE)/setup.cfg $(EXAMPLE)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e ./$(EXAMPLE)
 	touch $@
 
 install: $(VENV)/.stamp-install

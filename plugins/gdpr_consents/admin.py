@@ -134,6 +134,8 @@ class ContactConsentsView(CrmViewMixin, BaseView):
         refused = form.get("answer") == "refused"
         ctx = context()
         try:
+            fields = {k.removeprefix("field_"): v for k, v in form.items()
+                      if k.startswith("field_")}
             if refused:
                 consent = consent_logic.refuse(
                     ctx, contact, form.get("purpose") or None, refused_at=form.get("given_at"),
@@ -145,7 +147,7 @@ class ContactConsentsView(CrmViewMixin, BaseView):
                     ctx, contact, form.get("purpose") or None, given_at=form.get("given_at"),
                     duration_months=form.get("duration_months"),
                     source=form.get("source") or "manual",
-                    source_detail=form.get("source_detail"), proofs=proofs,
+                    source_detail=form.get("source_detail"), proofs=proofs, fields=fields,
                 )
             db.session.commit()
         except ConsentInputError as exc:

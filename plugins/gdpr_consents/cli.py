@@ -209,11 +209,21 @@ def consents_list(tenant_slug: str, email: str | None, as_json: bool) -> None:
 @click.option("--notice-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="The exact notice text shown (a UTF-8 text file).")
 @PROOFS
+@click.option("--field", "extra_fields", multiple=True, metavar="NAME=VALUE",
+              help="An extra field a plugin adds for the source, e.g. "
+                   "receipt_number=AC-000123 (repeatable).")
 def consents_grant(email: str, purpose: str, tenant_slug: str, given_at: str,
                    months: str | None, expires_at: str | None, source: str,
                    source_detail: str | None, notice_version: str | None,
-                   notice_file: Path | None, proof_files: tuple[Path, ...]) -> None:
+                   notice_file: Path | None, proof_files: tuple[Path, ...],
+                   extra_fields: tuple[str, ...]) -> None:
     """Record that the contact EMAIL gave consent to PURPOSE."""
+    fields = {}
+    for item in extra_fields:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--field '{item}' is not NAME=VALUE.")
+        fields[name.strip()] = value
     with tenant_command(tenant_slug) as (tenant, ctx):
         contact = consent_logic.find_contact(email)
         with opened_proofs(proof_files) as proofs:
@@ -223,6 +233,7 @@ def consents_grant(email: str, purpose: str, tenant_slug: str, given_at: str,
                 notice_version=notice_version,
                 notice_text=notice_file.read_text(encoding="utf-8") if notice_file else None,
                 proofs=proofs,
+                fields=fields,
             )
         db.session.commit()
         until = _shown(consent.expires_at, tenant.time_zone)

@@ -30,6 +30,7 @@ from core.db import CrmSession, db
 from core.emails import InvalidEmail, normalize_email
 from core.events import EventContext, emit
 from core.models import Attachment, Contact
+from plugins.gdpr_consents.contributions import contributed
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.lookup import tenant_row
 from plugins.gdpr_consents.models import (
@@ -45,6 +46,8 @@ from plugins.gdpr_consents.validity import current_state
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 SOURCE_CODE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+FIELD_VALUE_LIMIT = 255
 SOURCE_FIELDS = ("source_detail", "ip", "user_agent", "notice_version", "notice_text", "proof")
 ERASING_KEY = "gdpr_consents.erasing"
 
@@ -111,17 +114,48 @@ def known_sources(ctx: EventContext) -> dict[str, dict[str, Any]]:
     """Return the consent sources of the tenant ({code: {code, label, required}}): the
     built-in ones and those other plugins add through `crm_consent_sources`."""
     found: dict[str, dict[str, Any]] = {}
-    for contributed in emit("crm_consent_sources", ctx):
-        for source in contributed or []:
-            code = str(source.get("code", ""))
-            if not SOURCE_CODE_RE.match(code):
-                raise ValueError(f"consent source code '{code}' is not valid")
-            if code in found:
-                raise ValueError(f"consent source '{code}' is declared twice")
-            required = [f for f in source.get("required", []) if f in SOURCE_FIELDS]
-            found[code] = {"code": code, "label": str(source.get("label") or code),
-                           "required": required}
+    for code, source in contributed(ctx, "crm_consent_sources", "code", SOURCE_CODE_RE,
+                                    "consent source"):
+        required = [f for f in source.get("required", []) if f in SOURCE_FIELDS]
+        found[code] = {"code": code, "label": str(source.get("label") or code),
+                       "required": required}
     return found
+
+
+def consent_fields(ctx: EventContext) -> list[dict[str, Any]]:
+    """Return the extra consent fields of the tenant that plugins add through
+    `crm_consent_fields` ({name, label, sources, required, help, check}), by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, item in contributed(ctx, "crm_consent_fields", "name", FIELD_NAME_RE,
+                                  "consent field"):
+        found[name] = {"name": name, "label": str(item.get("label") or name),
+                       "sources": [str(s) for s in item.get("sources", [])],
+                       "required": bool(item.get("required")),
+                       "help": str(item.get("help") or ""), "check": item.get("check")}
+    return [found[name] for name in sorted(found)]
+
+
+def _check_fields(ctx: EventContext, source: str, given: dict[str, Any]) -> dict[str, str]:
+    """Return the extra field values a consent from `source` carries, checked: a required
+    one must be filled, and each filled one must pass its plugin's check."""
+    values: dict[str, str] = {}
+    for spec in consent_fields(ctx):
+        if source not in spec["sources"]:
+            continue
+        value = str(given.get(spec["name"]) or "").strip()
+        if not value:
+            if spec["required"]:
+                raise ConsentInputError(spec["name"], f"a consent from the source '{source}' "
+                                        f"needs its {spec['label'].lower()}.")
+            continue
+        if len(value) > FIELD_VALUE_LIMIT:
+            raise ConsentInputError(spec["name"], f"{spec['label']} is longer than "
+                                    f"{FIELD_VALUE_LIMIT} characters.")
+        problem = spec["check"](value) if spec["check"] else None
+        if problem:
+            raise ConsentInputError(spec["name"], problem)
+        values[spec["name"]] = value
+    return values
 
 
 def _check_source(ctx: EventContext, source: str, present: dict[str, Any]) -> str:
@@ -402,6 +436,7 @@ def grant(
     payload_ref: str | None = None,
     reason: str | None = None,
     use_default: bool = True,
+    fields: dict[str, Any] | None = None,
 ) -> Consent:
     """Record that `contact` gave consent to `purpose` at `given_at` (not committed).
 
@@ -411,7 +446,9 @@ def grant(
     consent already granted with the same `given_at` is returned unchanged (a repeated
     import changes nothing); a newer grant renews it; a grant dated before the recorded
     withdrawal, refusal or grant is refused. Plugins may refuse through
-    `crm_consent_rules`. Raises ConsentInputError.
+    `crm_consent_rules`. `fields` are the extra fields plugins add for the source
+    (`crm_consent_fields`); they are checked and kept in the event's payload under
+    `fields`. Raises ConsentInputError.
     """
     contact, purpose_row, when = _answer(ctx, contact, purpose, given_at, "given_at")
     months, until = _expiry(ctx, when, duration_months, expires_at, purpose_row,
@@ -421,6 +458,9 @@ def grant(
         "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
         "notice_version": notice_version, "notice_text": notice_text, "proof": proofs,
     })
+    extra = _check_fields(ctx, code, fields or {})
+    if extra:
+        payload = {**(payload or {}), "fields": extra}
     if not purpose_row.active:
         raise ConsentInputError("purpose", f"the purpose '{purpose_row.code}' is not active.")
     reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,

@@ -11,6 +11,7 @@ from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
 from plugins.gdpr_consents.intake.views import intake_views
+from plugins.gdpr_consents.intake.webhooks import BUILTIN_PROVIDERS
 from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
@@ -74,6 +75,12 @@ def crm_plugin_enabled(ctx: Any, plugin: str) -> None:
 def crm_consent_sources() -> list[dict[str, Any]]:
     """The built-in consent sources (this plugin's own extension point)."""
     return [dict(source) for source in BUILTIN_SOURCES]
+
+
+@hookimpl
+def crm_webhook_providers() -> list[dict[str, Any]]:
+    """The built-in mailing systems (this plugin's own extension point)."""
+    return [dict(provider) for provider in BUILTIN_PROVIDERS]
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from core.events import EventContext, Panel
 from core.models import Contact
 from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents.consents import (
+    consent_fields,
     consents_of,
     corrected_fields,
     history,
@@ -57,13 +58,17 @@ def overview(ctx: EventContext, contact: Contact) -> dict[str, Any]:
             "can_withdraw": state in (ConsentState.GRANTED, ConsentState.PENDING),
         })
     rules = rules_for(ctx.tenant_id)
+    sources = known_sources(ctx)
     return {
         "contact": contact,
         "rows": rows,
         "events": history(contact_id=contact.id),
         "email_class": rules.classify(contact.email) if contact.email else None,
         "mark": active_mark(contact.email),
-        "sources": sorted(known_sources(ctx).values(), key=lambda s: s["code"]),
+        "sources": sorted(sources.values(), key=lambda s: s["code"]),
+        "fields": [{**spec, "source_labels": [sources[s]["label"] for s in spec["sources"]
+                                              if s in sources]}
+                   for spec in consent_fields(ctx)],
         "purposes": [p for p in list_purposes(active_only=True)],
         "form": {},
         "error": None,

@@ -71,10 +71,13 @@ def test_purpose_consent_with_scan_history_withdraw_and_newsletter_segment(
     add_consent(page, given_on, "sejem")
     expect(page.locator("#gdpr-purpose-newsletter")).to_have_attribute("data-state", "granted")
     page.fill("#gdpr-purpose-newsletter input[name=reason]", "Ne želi več novic.")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#gdpr-withdraw-newsletter")
     expect(page.locator(".alert-success")).to_contain_text("The consent is withdrawn.")
     expect(page.locator("#gdpr-purpose-newsletter")).to_have_attribute("data-state",
                                                                        "withdrawn")
+    assert asked == ["Withdraw this consent?"]
     history = page.locator("#gdpr-consent-history")
     expect(history.locator("tbody tr")).to_have_count(2)
     expect(history.locator("tbody tr").first).to_contain_text("withdraw")
