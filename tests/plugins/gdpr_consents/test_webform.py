@@ -16,14 +16,22 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
+from core.events import emit
 from core.hookspecs import hookimpl
 from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.audit.models import AuditEntry
 from plugins.gdpr_consents.consents import notice_hash
 from plugins.gdpr_consents.intake.webform.models import FormSubmission, FormThrottle, WebForm
-from plugins.gdpr_consents.models import Consent, ConsentEvent, ConsentState, Purpose
+from plugins.gdpr_consents.models import (
+    Consent,
+    ConsentEvent,
+    ConsentState,
+    Purpose,
+    WebhookEvent,
+)
 from plugins.gdpr_consents.receipts import receipt
+from tests.conftest import build_app
 from tests.support import csrf_token, logged_in
 
 from .conftest import enable_consents
@@ -378,3 +386,79 @@ def test_webhook_setup_from_the_admin_page_shows_the_url(app, acme, tenant_a):
     assert "purpose: &#39;nope&#39; is not a purpose" in bad.get_data(as_text=True)
     user = logged_in(app, tenant_a.user_email)
     assert user.get(page).status_code == 404  # admins only
+
+
+def test_a_mail_that_cannot_be_sent_leaves_nothing_behind(app, acme, web_form, client):
+    app.config["MAIL_URL"] = "carrier-pigeon://loft"
+    answer = submit(client, [web_form["newsletter"]])
+    assert answer.status_code == 503
+    assert "could not send the confirmation e-mail" in answer.get_data(as_text=True)
+    assert count(app, acme, FormSubmission) == 0 and count(app, acme, FormThrottle) == 0
+
+
+def test_behind_a_proxy_the_visitors_address_is_recorded(app, acme, web_form, database_url,
+                                                         tmp_path):
+    proxied = build_app(database_url, tmp_path / "proxied", PROXY_FIX=1)
+    client = proxied.test_client()
+    client.post(FORM_URL, data={"email": "ana@example.si",
+                                "purposes": [str(web_form["newsletter"])]},
+                headers={"X-Forwarded-For": "198.51.100.99"},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    client.post(link(mails(proxied)[0], "confirm"),
+                headers={"X-Forwarded-For": "198.51.100.98"})
+    with proxied.app_context(), acme.scope():
+        consent = db.session.scalar(select(Consent))
+        event = db.session.scalar(select(ConsentEvent).order_by(ConsentEvent.id.desc()))
+        assert (consent.ip, event.ip, event.actor) == (
+            "198.51.100.99", "198.51.100.98", "form:198.51.100.98")
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_erasure_takes_the_persons_submissions_and_webhook_payloads(app, acme, web_form,
+                                                                    client):
+    confirmed(app, client, web_form, ("newsletter",))
+    submit(client, [web_form["events"]], email="bor@example.si")
+    with app.app_context(), acme.scope():
+        for email, kind, payload in (
+                ("ana.novak@example.si", "unsubscribe", {"data[email]": "Ana.Novak@Example.si"}),
+                ("stara@example.si", "upemail", {"data[new_email]": "Ana.Novak@example.si"}),
+                ("bor@example.si", "unsubscribe", {"data[email]": "bor@example.si"})):
+            db.session.add(WebhookEvent(provider="mailchimp", digest=f"{kind}-{email}",
+                                        kind=kind, email=email, occurred_at=clock.utcnow(),
+                                        outcome="ignored", payload=payload,
+                                        tenant_id=acme.id))
+        db.session.commit()
+        ana = db.session.scalar(select(Contact).where(Contact.email == "ana.novak@example.si"))
+        ctx = acme.ctx()
+        sections = {s.key: s for group in emit("crm_subject_data", ctx, contact=ana)
+                    for s in group}
+        assert len(sections["gdpr_consents.webhook_events"].rows) == 2
+        assert [r[1] for r in sections["gdpr_consents.form_submissions"].rows] == [
+            "ana.novak@example.si"]
+        lines = [line for group in emit("crm_subject_erase", ctx, contact=ana, mode="erase")
+                 for line in group]
+        db.session.commit()
+        assert "2 mailing-system event(s) with their payloads removed" in lines
+        assert "1 web form submission(s) removed" in lines
+        left = db.session.execute(select(WebhookEvent.email, WebhookEvent.payload)).all()
+        assert left == [("bor@example.si", {"data[email]": "bor@example.si"})]
+        assert db.session.scalars(select(FormSubmission.email)).all() == ["bor@example.si"]
+
+
+def test_anonymizing_strips_submissions_and_payloads(app, acme, web_form, client):
+    confirmed(app, client, web_form, ("newsletter",))
+    with app.app_context(), acme.scope():
+        db.session.add(WebhookEvent(provider="brevo", digest="d1", kind="unsubscribe",
+                                    email="ana.novak@example.si", occurred_at=clock.utcnow(),
+                                    outcome="ignored", payload={"email": "x"},
+                                    tenant_id=acme.id))
+        db.session.commit()
+        ana = db.session.scalar(select(Contact))
+        emit("crm_subject_erase", acme.ctx(), contact=ana, mode="anonymize")
+        db.session.commit()
+        assert db.session.execute(select(WebhookEvent.email, WebhookEvent.payload,
+                                         WebhookEvent.digest)).all() == [(None, None, "d1")]
+        submission = db.session.scalar(select(FormSubmission))
+        assert (submission.email, submission.first_name, submission.ip,
+                submission.user_agent) == (None, "", None, None)
