@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from core import create_app, schema
@@ -38,15 +39,21 @@ class LiveServer:
     tenant: TenantLogins
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app served by a real HTTP server in a thread, on a SQLite file database."""
-    app = create_app({
+def server_app(tmp_path: Path) -> Flask:
+    """An app on the live server's database file and instance folder (the server's own,
+    or a second one a test seeds data through)."""
+    return create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
         "INSTANCE_DIR": str(tmp_path / "instance"),
         "SECRET_KEY": "browser-test-secret",
         "PLUGINS": list(BUILTIN_PLUGINS),
     })
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app served by a real HTTP server in a thread, on a SQLite file database."""
+    app = server_app(tmp_path)
     schema.upgrade(app)
     tenant = make_tenant_with_users(app, "acme", "Acme d.o.o.")
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core import create_app
 from core.db import db
 from core.events import context
 from core.models import Activity, Contact, Tenant
 from core.scoping import all_tenants, tenant_scope
+from tests.browser.conftest import server_app
 from tests.plugins.export.files import docx_text
-from tests.support import BUILTIN_PLUGINS
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +23,7 @@ NOTE = "Interno: ne pošiljaj stranki"
 
 def _seed(tmp_path: Path, tenant_id: int) -> int:
     """Enable the plugin and add Ann and Joann through a second app on the server's file."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-        "SECRET_KEY": "browser-test-secret",
-        "PLUGINS": list(BUILTIN_PLUGINS),
-    })
+    app = server_app(tmp_path)
     with app.app_context():
         with all_tenants():
             tenant = db.session.get(Tenant, tenant_id)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core import create_app
 from core.db import db
 from core.events import context
 from core.models import Tenant
@@ -20,7 +19,7 @@ from core.scoping import all_tenants, tenant_scope
 from plugins.gdpr_consents.consents import notice_hash
 from plugins.gdpr_consents.intake.webform.models import WebForm
 from plugins.gdpr_consents.models import Purpose
-from tests.support import BUILTIN_PLUGINS
+from tests.browser.conftest import server_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +28,7 @@ NOTICE = "Acme d.o.o. pošilja novice tistim, ki to želijo. Soglasje lahko kada
 
 def _seed(tmp_path: Path, tenant_id: int) -> None:
     """Enable the consents plugin and add the form `novice` (newsletter, events)."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-        "SECRET_KEY": "browser-test-secret",
-        "PLUGINS": list(BUILTIN_PLUGINS),
-    })
+    app = server_app(tmp_path)
     with app.app_context():
         with all_tenants():
             tenant = db.session.get(Tenant, tenant_id)
