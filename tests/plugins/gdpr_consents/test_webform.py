@@ -462,3 +462,40 @@ def test_anonymizing_strips_submissions_and_payloads(app, acme, web_form, client
         submission = db.session.scalar(select(FormSubmission))
         assert (submission.email, submission.first_name, submission.ip,
                 submission.user_agent) == (None, "", None, None)
+
+
+def test_unconfirmed_submissions_are_dropped_when_their_link_expired(app, acme, web_form,
+                                                                     client, monkeypatch):
+    submit(client, [web_form["newsletter"]])
+    with app.app_context(), acme.scope():
+        db.session.execute(FormSubmission.__table__.update().values(
+            submitted_at=clock.utcnow() - timedelta(hours=49)))
+        db.session.commit()
+    submit(client, [web_form["newsletter"]], email="bor@example.si")
+    with app.app_context(), acme.scope():
+        assert db.session.scalars(select(FormSubmission.email)).all() == ["bor@example.si"]
+    submit(client, [web_form["newsletter"]])  # no longer waiting: a new mail
+    assert len(mails(app)) == 3
+
+
+def test_an_address_suppressed_before_the_click_records_nothing(app, acme, web_form, client):
+    submit(client, [web_form["newsletter"]], email="erased@example.si")
+    app.extensions["crm"]["plugins"].pm.register(Suppressed(), name="suppressed_test")
+    answer = client.post(link(mails(app)[0], "confirm"))
+    assert answer.status_code == 400
+    assert count(app, acme, Contact) == 0 and count(app, acme, Consent) == 0
+
+
+def test_a_purpose_switched_off_before_the_click_is_named_the_others_recorded(app, acme,
+                                                                             web_form,
+                                                                             client):
+    submit(client, [web_form["newsletter"], web_form["events"]])
+    with app.app_context(), acme.scope():
+        db.session.get(Purpose, web_form["events"]).active = False
+        db.session.commit()
+    answer = client.post(link(mails(app)[0], "confirm"))
+    assert answer.status_code == 200
+    assert "Not recorded: Events: purpose: the purpose &#39;events&#39; is not active." in \
+        answer.get_data(as_text=True)
+    assert [row[:2] for row in consent_rows(app, acme)] == [
+        ("newsletter", ConsentState.GRANTED)]

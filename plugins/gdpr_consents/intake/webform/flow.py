@@ -18,10 +18,11 @@ record events with the visitor as actor (`form:<ip>`), so the audit trail has ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
@@ -82,13 +83,21 @@ def _check(form: WebForm, data: Any) -> tuple[dict[str, str], str, list[Purpose]
     return errors, address, chosen
 
 
-def _waiting(form: WebForm, address: str, ctx: EventContext) -> FormSubmission | None:
-    """A submission of this address to this form whose link is still valid."""
-    since = ctx.at.timestamp() - tokens.max_age(tokens.CONFIRM)
-    rows = db.session.scalars(select(FormSubmission).where(
+def _forget_unconfirmed(ctx: EventContext) -> None:
+    """Drop the tenant's submissions whose link expired unconfirmed: an address nobody
+    confirmed is not kept (and could not be found by an erasure, having no contact)."""
+    since = ctx.at - timedelta(seconds=tokens.max_age(tokens.CONFIRM))
+    db.session.execute(delete(FormSubmission).where(FormSubmission.confirmed_at.is_(None),
+                                                    FormSubmission.submitted_at < since),
+                       execution_options={"synchronize_session": False})
+
+
+def _waiting(form: WebForm, address: str) -> FormSubmission | None:
+    """A submission of this address to this form whose link is still valid (the expired
+    ones are gone)."""
+    return db.session.scalar(select(FormSubmission).where(
         FormSubmission.form_id == form.id, FormSubmission.email == address,
-        FormSubmission.confirmed_at.is_(None)))
-    return next((r for r in rows if r.submitted_at.timestamp() > since), None)
+        FormSubmission.confirmed_at.is_(None)).limit(1))
 
 
 def submit(ctx: EventContext, form: WebForm, data: Any) -> Outcome:
@@ -108,7 +117,8 @@ def submit(ctx: EventContext, form: WebForm, data: Any) -> Outcome:
         current_app.logger.info("web form %s: submission for a suppressed address dropped",
                                 form.slug)
         return Outcome(note="suppressed")
-    if _waiting(form, address, ctx) is not None:
+    _forget_unconfirmed(ctx)
+    if _waiting(form, address) is not None:
         return Outcome(note="already waiting")
     submission = FormSubmission(
         form_id=form.id, email=address, tenant_id=ctx.tenant_id,
