@@ -148,8 +148,7 @@ def webhooks_add(provider: str, tenant_slug: str, purpose: str, list_id: str | N
     with tenant_command(tenant_slug) as (tenant, ctx):
         endpoint = webhooks.add_webhook(ctx, provider, purpose, list_id)
         db.session.commit()
-        base = (base_url or current_app.config.get("BASE_URL") or "http://127.0.0.1:5000")
-        click.echo(f"{base.rstrip('/')}/hooks/{tenant.slug}/{provider}/{endpoint.secret}")
+        click.echo(webhooks.hook_url(tenant.slug, endpoint, base_url))
 
 
 @webhooks_group.command("list")

@@ -40,6 +40,7 @@ from plugins.gdpr_consents import deliverability
 from plugins.gdpr_consents.contributions import contributed
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake.importer import find_purpose, mapped_purpose
+from plugins.gdpr_consents.intake.public_url import absolute_url
 from plugins.gdpr_consents.models import ConsentState, ListMapping, WebhookEndpoint, WebhookEvent
 from plugins.gdpr_consents.validity import current_state
 
@@ -144,6 +145,11 @@ def add_webhook(ctx: EventContext, provider: str, purpose_code: str,
     mapping.purpose_id = purpose.id
     db.session.flush()
     return endpoint
+
+
+def hook_url(tenant_slug: str, endpoint: WebhookEndpoint, base: str | None = None) -> str:
+    """The URL to paste into the mailing system for `endpoint` (see `absolute_url`)."""
+    return absolute_url(f"/hooks/{tenant_slug}/{endpoint.provider}/{endpoint.secret}", base)
 
 
 def describe() -> list[dict[str, Any]]:
