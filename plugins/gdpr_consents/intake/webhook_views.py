@@ -30,8 +30,9 @@ class WebhooksView(CrmViewMixin, BaseView):
         endpoints = db.session.scalars(select(WebhookEndpoint).order_by(
             WebhookEndpoint.provider))
         urls = [(e.provider, webhooks.hook_url(slug, e)) for e in endpoints]
+        providers = webhooks.providers(context()).values()
         return self.render("gdpr_consents/intake/webhooks.html", urls=urls,
-                           lists=webhooks.describe(), providers=webhooks.PROVIDERS,
+                           lists=webhooks.describe(), providers=providers,
                            purposes=list_purposes(active_only=True), form=request.form,
                            error=error), status
 

@@ -495,7 +495,7 @@ def test_a_purpose_switched_off_before_the_click_is_named_the_others_recorded(ap
         db.session.commit()
     answer = client.post(link(mails(app)[0], "confirm"))
     assert answer.status_code == 200
-    assert "Not recorded: Events: purpose: the purpose &#39;events&#39; is not active." in \
-        answer.get_data(as_text=True)
+    assert ("Not recorded: Events and invitations: purpose: the purpose &#39;events&#39; "
+            "is not active.") in answer.get_data(as_text=True)
     assert [row[:2] for row in consent_rows(app, acme)] == [
         ("newsletter", ConsentState.GRANTED)]
