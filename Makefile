@@ -25,6 +25,10 @@ run: install
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the logins above (Ctrl+C stops)."
 	$(CRM) run --host 127.0.0.1 --port $(PORT)
 
+# Two worker processes (one a core here), a module's tests kept on one worker so its
+# shared fixtures are built once. PYTEST_ARGS='tests/core -x' (say) replaces these.
+PYTEST_ARGS ?= -n 2 --dist loadscope
+
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
