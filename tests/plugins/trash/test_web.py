@@ -3,6 +3,7 @@ pages, list, restore, empty with a confirmation, roles, CSRF, tenants, the erasu
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import func, select
@@ -132,8 +133,13 @@ def test_another_tenants_units_answer_404(app, acme, beta):
         assert client.post(f"/admin/trash/{unit}/restore",
                            data={"csrf_token": token}).status_code == 404
         assert client.get(f"/admin/trash/erase/{person.contact_id}").status_code == 404
+        for path in (f"/admin/contacts/details/?id={person.contact_id}",
+                     f"/admin/activities/details/?id={person.own_activity_id}"):
+            assert client.get(path).status_code == 404, path
     beta_admin = logged_in(app, beta.logins.admin_email)
     token = csrf_token(beta_admin, "/admin/trash/")
+    review = beta_admin.post("/admin/trash/empty", data={"unit": str(unit), "csrf_token": token})
+    assert review.status_code == 404 and "Novak" not in review.get_data(as_text=True)
     assert beta_admin.post("/admin/trash/empty", data={
         "unit": str(unit), "csrf_token": token, "confirmed": "yes"}).status_code == 404
     assert beta_admin.post("/admin/trash/empty", data={
@@ -233,3 +239,26 @@ def test_a_bulk_delete_trashes_each_record_as_its_own_unit(app, acme):
     counts = re.findall(r'>(Contacts|Activities)</a></h2>\s*<p class="display-4 mb-0">(\d+)<',
                         home)
     assert counts == [("Contacts", "2"), ("Activities", "2")]  # the others and shared ones
+
+
+def test_trash_restore_and_empty_are_in_the_audit_log_which_still_verifies(app, cli, acme):
+    with app.app_context(), tenant_scope(acme.id):
+        person = make_person(acme, consent=False)
+    admin = logged_in(app, acme.logins.admin_email)
+    _delete_on_the_page(admin, person.contact_id)
+    token = csrf_token(admin, "/admin/trash/")
+    admin.post(f"/admin/trash/{_unit_id(app, acme.id)}/restore", data={"csrf_token": token})
+    _delete_on_the_page(admin, person.contact_id)
+    emptied = admin.post("/admin/trash/empty", data={"all": "1", "csrf_token": token,
+                                                     "confirmed": "yes"})
+    assert emptied.status_code == 302
+    listed = cli.invoke(args=["audit", "list", "--tenant", "acme", "--json"])
+    assert listed.exit_code == 0, listed.output
+    about_her = [(e["action"], e["actor"]) for e in json.loads(listed.output)
+                 if e["target_type"] == "contact" and e["target_id"] == person.contact_id]
+    actor = f"user:{acme.logins.admin_email}"
+    for action in ("deleted", "restored", "purged"):
+        assert (action, actor) in about_her, action
+    assert person.email not in listed.output and "Novak" not in listed.output
+    verified = cli.invoke(args=["audit", "verify", "--tenant", "acme"])
+    assert verified.exit_code == 0, verified.output
