@@ -176,11 +176,9 @@ def _ids_in_units(table: str, units: list[str]) -> list[int]:
     SQLite takes the `deletion_unit` index instead; the rows are then loaded through the
     ORM by primary key, under the central filters. `table` is a model's table name.
     """
-    names = {f"unit_{n}": unit for n, unit in enumerate(units)}
-    marks = ", ".join(f":{name}" for name in names)
-    sql = (f'SELECT id FROM "{table}" WHERE deletion_unit IN ({marks}) '  # noqa: S608
+    sql = (f'SELECT id FROM "{table}" WHERE deletion_unit IN :units '  # noqa: S608
            "AND +tenant_id = :tenant_id")
-    return list(tenant_sql(sql, names).scalars())
+    return list(tenant_sql(sql, {"units": list(units)}, expanding=("units",)).scalars())
 
 
 def cascade_victims(model: type, ids: list[int]) -> list[Any]:
