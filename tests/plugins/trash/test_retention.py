@@ -4,7 +4,10 @@ days, in every tenant, again and again without harm; `crm trash empty` purges al
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -153,3 +156,31 @@ def test_bad_input_on_the_command_line_gets_one_sentence_and_no_traceback(cli, a
         assert last.startswith("Error: ") and last.count(". ") == 0, last
         if sentence:
             assert last == sentence, last
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+CRON_LINE = re.compile(r"^((?:[\d*/,-]+\s+){5})(crm [^#\n]*?)\s*(?:#.*)?$", re.M)
+
+
+def _cron_lines(name: str) -> dict[str, str]:
+    """The `crm` commands of the cron block of docs/`name`, with their schedules."""
+    return {command: when for when, command in CRON_LINE.findall((DOCS / name).read_text())}
+
+
+def test_retention_runs_daily_from_the_cron_lines_of_the_docs(app, cli, acme):
+    trash_cron, ops_cron = _cron_lines("trash.md"), _cron_lines("operations.md")
+    assert list(trash_cron) == ["crm trash purge-expired", "crm backup create",
+                                "crm backup prune --keep-days 30"]
+    for cron in (trash_cron, ops_cron):
+        minute, hour, *every_day = cron["crm trash purge-expired"].split()
+        assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
+        assert "crm backup prune --keep-days 30" in cron and "crm backup create" in cron
+    with app.app_context():
+        old = _trash_days_ago(acme, "old@firma.si", 31)
+        fresh = _trash_days_ago(acme, "fresh@firma.si", 1)
+    for command in trash_cron:  # as cron would run them, in the documented order
+        result = cli.invoke(args=shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+    with app.app_context(), tenant_scope(acme.id):
+        assert trashed_row(Contact, old) is None
+        assert trashed_row(Contact, fresh) is not None
