@@ -71,6 +71,8 @@ def test_erase_removes_the_person_everywhere_trashed_rows_included(app, cli, acm
         assert trashed_row(Activity, person.own_activity_id) is None
         assert db.session.scalar(select(func.count()).select_from(TrashUnit)) == 0
         assert visible(Activity, person.shared_activity_id)
+    verified = cli.invoke(args=["audit", "verify", "--tenant", "acme"])
+    assert verified.exit_code == 0, verified.output  # the trail's details blanked, chain whole
 
 
 def test_anonymize_keeps_business_records_without_the_person(app, cli, acme):
@@ -94,6 +96,7 @@ def test_anonymize_keeps_business_records_without_the_person(app, cli, acme):
         assert unit.label == f"erased person #{person.contact_id}"
         assert unit.rows == 4  # contact, activity with its file, consent
     assert not person.contact_file.exists() and person.activity_file.exists()
+    assert cli.invoke(args=["audit", "verify", "--tenant", "acme"]).exit_code == 0
 
 
 def test_the_ledger_keeps_a_keyed_hash_and_suppresses_the_address(app, cli, acme, beta):

@@ -60,7 +60,7 @@ def scene(app, acme) -> Scene:
     return Scene(gone, kept, gone_files, kept_files)
 
 
-def test_lists_and_search_do_not_show_trashed_rows(app, acme, scene):
+def test_lists_search_and_segment_pages_do_not_show_trashed_rows(app, acme, scene):
     client = logged_in(app, acme.logins.admin_email)
     for path, hidden, shown in (
             ("/admin/contacts/", "Novak", "Kos"),
@@ -68,7 +68,10 @@ def test_lists_and_search_do_not_show_trashed_rows(app, acme, scene):
             ("/admin/contacts/?search=kos", None, "Kos"),
             ("/admin/activities/", "Klic z Ana Novak", "Klic z Mia Kos"),
             ("/admin/activities/?search=ana", "Klic z Ana Novak", None),
-            ("/admin/gdpr_consents_consents/", GONE, KEPT)):
+            ("/admin/gdpr_consents_consents/", GONE, KEPT),
+            ("/admin/gdpr_consents_segments/?purposes=newsletter", GONE, KEPT),
+            ("/admin/gdpr_consents_segments/export?purposes=newsletter&format=csv", GONE,
+             KEPT)):
         page = client.get(path)
         assert page.status_code == 200, path
         body = page.get_data(as_text=True)

@@ -71,6 +71,10 @@ def test_users_see_and_restore_only_their_own_deletions_and_cannot_empty(app, ac
     assert "Empty the trash" not in seen
     all_seen = admin.get("/admin/trash/").get_data(as_text=True)
     assert "Ana Novak" in all_seen and "Mia Kos" in all_seen and "Empty the trash" in all_seen
+    contacts = admin.get("/admin/trash/?type=contact").get_data(as_text=True)
+    assert "Ana Novak" in contacts and "Mia Kos" in contacts
+    companies = admin.get("/admin/trash/?type=company").get_data(as_text=True)
+    assert "Ana Novak" not in companies and "Mia Kos" not in companies
     with app.app_context(), tenant_scope(acme.id):
         admins_unit = db.session.scalar(select(TrashUnit.id).where(
             TrashUnit.record_id == admins.contact_id))
