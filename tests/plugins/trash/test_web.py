@@ -47,6 +47,12 @@ def test_a_record_deleted_on_its_page_vanishes_everywhere_and_comes_back(app, ac
     trash = client.get("/admin/trash/").get_data(as_text=True)
     assert "Ana Novak" in trash and "user:user@acme.test" in trash
     unit_id = _unit_id(app, acme.id)
+    assert f'href="/admin/trash/{unit_id}/"' in trash
+    detail = client.get(f"/admin/trash/{unit_id}/").get_data(as_text=True)
+    for row in ("Ana Novak", "Klic z Ana Novak", "Novak.pdf", "zapisnik.pdf",
+                "gdpr_consents_consent", "user:user@acme.test"):
+        assert row in detail, row
+    assert "Sestanek" not in detail and 'id="empty-unit"' not in detail  # shared; a user
     restored = client.post(f"/admin/trash/{unit_id}/restore",
                            data={"csrf_token": csrf_token(client, "/admin/trash/")},
                            follow_redirects=True)
@@ -81,6 +87,9 @@ def test_users_see_and_restore_only_their_own_deletions_and_cannot_empty(app, ac
     token = csrf_token(user, "/admin/trash/")
     assert user.post(f"/admin/trash/{admins_unit}/restore",
                      data={"csrf_token": token}).status_code == 404
+    assert user.get(f"/admin/trash/{admins_unit}/").status_code == 404
+    assert 'id="empty-unit"' in admin.get(f"/admin/trash/{admins_unit}/").get_data(
+        as_text=True)
     assert user.post("/admin/trash/empty", data={"csrf_token": token, "all": "1",
                                                  "confirmed": "yes"}).status_code == 403
     with app.app_context(), tenant_scope(acme.id):
@@ -136,6 +145,7 @@ def test_another_tenants_units_answer_404(app, acme, beta):
         assert "Novak" not in client.get("/admin/trash/").get_data(as_text=True)
         assert client.post(f"/admin/trash/{unit}/restore",
                            data={"csrf_token": token}).status_code == 404
+        assert client.get(f"/admin/trash/{unit}/").status_code == 404
         assert client.get(f"/admin/trash/erase/{person.contact_id}").status_code == 404
         for path in (f"/admin/contacts/details/?id={person.contact_id}",
                      f"/admin/activities/details/?id={person.own_activity_id}"):
@@ -176,6 +186,7 @@ def test_without_the_plugin_the_pages_are_404_and_a_delete_is_real(app, acme):
         person = make_person(acme)
     admin = logged_in(app, acme.logins.admin_email)
     assert admin.get("/admin/trash/").status_code == 404
+    assert admin.get("/admin/trash/1/").status_code == 404
     assert admin.get(f"/admin/trash/erase/{person.contact_id}").status_code == 404
     page = admin.get(f"/admin/contacts/details/?id={person.contact_id}").get_data(as_text=True)
     assert "Erase person" not in page
