@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
 from core.attachments import attachment_store, owned_by
@@ -109,7 +109,7 @@ def purge_batch(ctx: EventContext, unit_ids: list[int]) -> PurgeResult:
     with including_deleted():
         rows = rows_of_units(claimed)
         other_units = _add_cascade_victims(rows)
-        rows.extend(_owned_attachments(rows, claimed))
+        rows.extend(_owned_attachments(rows))
         # the batch commits next: the purged rows need not be taken out of the session
         result.rows, result.files = purge_rows(ctx, rows, forget=False)
         _tidy_units(other_units - set(claimed))
@@ -165,24 +165,25 @@ def _add_cascade_victims(rows: list[Any]) -> set[str]:
     return units
 
 
-def _owned_attachments(rows: list[Any], units: list[str]) -> list[Attachment]:
-    """Attachments of the rows that are not among them (in the trash or live). Those of
-    `units` are among them already (`rows` holds every row of those units), so the query
-    leaves them out rather than loading them again."""
-    elsewhere = or_(Attachment.deletion_unit.is_(None), Attachment.deletion_unit.not_in(units))
+def _owned_attachments(rows: list[Any]) -> list[Attachment]:
+    """Attachments of the rows that are not among them (in the trash or live). Only their
+    ids are read first: most are among the rows already (a unit holds its attachments), and
+    only the others are loaded."""
     have = {r.id for r in rows if isinstance(r, Attachment)}
     by_model: dict[type, list[int]] = defaultdict(list)
     for row in rows:
         if not isinstance(row, Attachment):
             by_model[type(row)].append(row.id)
-    found: list[Attachment] = []
+    missing: set[int] = set()
     for model, ids in by_model.items():
         for chunk in chunks(sorted(ids)):
-            found.extend(
-                a for a in db.session.scalars(
-                    select(Attachment).where(owned_by(model, chunk), elsewhere))
-                if a.id not in have
-            )
+            missing.update(db.session.scalars(select(Attachment.id).where(
+                owned_by(model, chunk))))
+    missing -= have
+    found: list[Attachment] = []
+    for chunk in chunks(sorted(missing)):
+        found.extend(db.session.scalars(select(Attachment).where(Attachment.id.in_(chunk))
+                                        .order_by(Attachment.id)))
     return found
 
 
