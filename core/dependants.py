@@ -154,33 +154,37 @@ def rows_of_units(units: Iterable[str]) -> list[Any]:
     """Every row (any soft-deletable model of this app) of the tenant in scope whose
     `deletion_unit` is one of `units`, parents before children. Call it inside
     `including_deleted()` to see trashed rows, which is what units hold."""
-    wanted = sorted(set(units))
+    models = soft_deletable_models()
+    ids: dict[str, list[int]] = {model.__table__.name: [] for model in models}
+    for chunk in chunks(sorted(set(units))):
+        for table, row_id in _ids_in_units(list(ids), chunk):
+            ids[table].append(row_id)
     rows: list[Any] = []
-    for model in soft_deletable_models():
-        for chunk in chunks(wanted):
-            ids = _ids_in_units(model.__table__.name, chunk)
-            if ids:
-                rows.extend(db.session.scalars(
-                    select(model).where(model.id.in_(ids)).order_by(model.id)
-                ))
+    for model in models:
+        for id_chunk in chunks(sorted(ids[model.__table__.name])):
+            rows.extend(db.session.scalars(
+                select(model).where(model.id.in_(id_chunk)).order_by(model.id)
+            ))
     return rows
 
 
-def _ids_in_units(table: str, units: list[str]) -> list[int]:
-    """Ids of the tenant's rows of `table` in these units.
+def _ids_in_units(tables: list[str], units: list[str]) -> list[tuple[str, int]]:
+    """(table, id) of the tenant's rows of `tables` in these units, in one statement.
 
     Through the reviewed raw-SQL helper rather than the ORM because of SQLite's planner:
     without statistics it answers `deletion_unit IN (...) AND tenant_id = ?` (the ORM's
     query with the central tenant filter) by scanning the tenant's whole index, so purging
     a large trash took quadratic time. `+tenant_id` is the same filter, written so that
     SQLite takes the `deletion_unit` index instead; the rows are then loaded through the
-    ORM by primary key, under the central filters. `table` is a model's table name.
+    ORM by primary key, under the central filters. `tables` are models' table names.
     """
-    names = {f"unit_{n}": unit for n, unit in enumerate(units)}
-    marks = ", ".join(f":{name}" for name in names)
-    sql = (f'SELECT id FROM "{table}" WHERE deletion_unit IN ({marks}) '  # noqa: S608
-           "AND +tenant_id = :tenant_id")
-    return list(tenant_sql(sql, names).scalars())
+    if not tables:
+        return []
+    sql = " UNION ALL ".join(
+        f"SELECT '{table}' AS t, id FROM \"{table}\" WHERE deletion_unit IN :units "  # noqa: S608
+        "AND +tenant_id = :tenant_id" for table in tables)
+    return [(table, row_id) for table, row_id in
+            tenant_sql(sql, {"units": list(units)}, expanding=("units",))]
 
 
 def cascade_victims(model: type, ids: list[int]) -> list[Any]:

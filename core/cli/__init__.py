@@ -71,8 +71,9 @@ def register_core_commands(app: Flask) -> None:
     from core.cli.db_commands import init_db, schema
     from core.cli.demo import demo
     from core.cli.plugins import plugins
+    from core.cli.records import delete
     from core.cli.tenants import tenants
     from core.cli.users import users
 
-    for command in (init_db, schema, backup, demo, plugins, tenants, users):
+    for command in (init_db, schema, backup, demo, plugins, tenants, users, delete):
         add_command(app, command)

@@ -166,19 +166,24 @@ def _add_cascade_victims(rows: list[Any]) -> set[str]:
 
 
 def _owned_attachments(rows: list[Any]) -> list[Attachment]:
-    """Attachments of the rows that are not among them (in the trash or live)."""
+    """Attachments of the rows that are not among them (in the trash or live). Only their
+    ids are read first: most are among the rows already (a unit holds its attachments), and
+    only the others are loaded."""
     have = {r.id for r in rows if isinstance(r, Attachment)}
     by_model: dict[type, list[int]] = defaultdict(list)
     for row in rows:
         if not isinstance(row, Attachment):
             by_model[type(row)].append(row.id)
-    found: list[Attachment] = []
+    missing: set[int] = set()
     for model, ids in by_model.items():
         for chunk in chunks(sorted(ids)):
-            found.extend(
-                a for a in db.session.scalars(select(Attachment).where(owned_by(model, chunk)))
-                if a.id not in have
-            )
+            missing.update(db.session.scalars(select(Attachment.id).where(
+                owned_by(model, chunk))))
+    missing -= have
+    found: list[Attachment] = []
+    for chunk in chunks(sorted(missing)):
+        found.extend(db.session.scalars(select(Attachment).where(Attachment.id.in_(chunk))
+                                        .order_by(Attachment.id)))
     return found
 
 
