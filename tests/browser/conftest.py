@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from core import create_app, schema
+from core.db import db
+from core.events import context
+from core.models import Tenant
+from core.scoping import all_tenants, tenant_scope
 from tests.support import BUILTIN_PLUGINS, TenantLogins, make_tenant_with_users
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,6 +53,24 @@ def app_on_server_files(tmp_path: Path) -> Flask:
         "SECRET_KEY": "browser-test-secret",
         "PLUGINS": list(BUILTIN_PLUGINS),
     })
+
+
+@contextmanager
+def seeding(tmp_path: Path, tenant_id: int, *plugins: str) -> Iterator[None]:
+    """Seed data for the live server: a second app on its files, in the scope of the tenant
+    `tenant_id` with `plugins` enabled (as `cli:test`). The block adds rows and commits; the
+    app lets go of the file afterwards."""
+    app = app_on_server_files(tmp_path)
+    with app.app_context():
+        with all_tenants():
+            tenant = db.session.get(Tenant, tenant_id)
+        with tenant_scope(tenant_id):
+            for plugin in plugins:
+                app.extensions["crm"]["plugins"].enable(
+                    context(tenant=tenant, actor="cli:test"), plugin)
+            yield
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

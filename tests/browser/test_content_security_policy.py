@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.db import db
-from core.events import context
-from core.models import Contact, Tenant
-from core.scoping import all_tenants, tenant_scope
-from tests.browser.conftest import app_on_server_files
+from core.models import Contact
+from tests.browser.conftest import seeding
 from tests.support import BUILTIN_PLUGINS
 
 pytestmark = pytest.mark.browser
@@ -31,20 +29,13 @@ NAMES = [("Žiga", "Zupančič"), ("Ana", "Tajnik"), ("Bor", "Kralj"), ("Cene", 
 
 def _seed(tmp_path: Path, tenant_id: int) -> dict[str, int]:
     """Enable every plugin for the tenant and add four contacts (by first name: id)."""
-    app = app_on_server_files(tmp_path)
-    with app.app_context():
-        with all_tenants():
-            tenant = db.session.get(Tenant, tenant_id)
-        with tenant_scope(tenant_id):
-            host = app.extensions["crm"]["plugins"]
-            for name in BUILTIN_PLUGINS:
-                host.enable(context(tenant=tenant, actor="cli:test"), name)
-            contacts = [Contact(first_name=first, last_name=last,
-                                email=f"{first.lower()}@primer.si".replace("ž", "z"))
-                        for first, last in NAMES]
-            db.session.add_all(contacts)
-            db.session.commit()
-            return {c.first_name: c.id for c in contacts}
+    with seeding(tmp_path, tenant_id, *BUILTIN_PLUGINS):
+        contacts = [Contact(first_name=first, last_name=last,
+                            email=f"{first.lower()}@primer.si".replace("ž", "z"))
+                    for first, last in NAMES]
+        db.session.add_all(contacts)
+        db.session.commit()
+        return {c.first_name: c.id for c in contacts}
 
 
 def test_main_pages_raise_no_csp_violation_and_confirmations_still_work(

@@ -13,13 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from core.events import context
-from core.models import Tenant
-from core.scoping import all_tenants, tenant_scope
 from plugins.gdpr_consents.consents import notice_hash
 from plugins.gdpr_consents.intake.webform.models import WebForm
 from plugins.gdpr_consents.models import Purpose
-from tests.browser.conftest import app_on_server_files
+from tests.browser.conftest import seeding
 
 pytestmark = pytest.mark.browser
 
@@ -28,22 +25,14 @@ NOTICE = "Acme d.o.o. pošilja novice tistim, ki to želijo. Soglasje lahko kada
 
 def _seed(tmp_path: Path, tenant_id: int) -> None:
     """Enable the consents plugin and add the form `novice` (newsletter, events)."""
-    app = app_on_server_files(tmp_path)
-    with app.app_context():
-        with all_tenants():
-            tenant = db.session.get(Tenant, tenant_id)
-        with tenant_scope(tenant_id):
-            app.extensions["crm"]["plugins"].enable(context(tenant=tenant, actor="cli:test"),
-                                                    "gdpr_consents")
-            purposes = list(db.session.scalars(select(Purpose).where(
-                Purpose.code.in_(["newsletter", "events"]))))
-            db.session.add(WebForm(slug="novice", title="Novice Acme", notice_text=NOTICE,
-                                   notice_version="2025-1", notice_hash=notice_hash(NOTICE),
-                                   thank_you_text="Hvala, prijava je potrjena.",
-                                   purposes=purposes))
-            db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+    with seeding(tmp_path, tenant_id, "gdpr_consents"):
+        purposes = list(db.session.scalars(select(Purpose).where(
+            Purpose.code.in_(["newsletter", "events"]))))
+        db.session.add(WebForm(slug="novice", title="Novice Acme", notice_text=NOTICE,
+                               notice_version="2025-1", notice_hash=notice_hash(NOTICE),
+                               thank_you_text="Hvala, prijava je potrjena.",
+                               purposes=purposes))
+        db.session.commit()
 
 
 def _links(tmp_path: Path) -> tuple[str, str]:
