@@ -452,7 +452,8 @@ def schema_fingerprint(app: Flask) -> str:
     return digest.hexdigest()[:16]
 
 
-def _remove_sqlite(path: Path) -> None:
+def remove_sqlite_file(path: Path) -> None:
+    """Remove a SQLite file with its WAL, shared-memory and journal files."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -486,7 +487,7 @@ def cached_sqlite_dataset(
         return make_app(f"sqlite:///{path}"), summary, True
 
     building = cache_dir / f"{stem}.building-{os.getpid()}.sqlite3"
-    _remove_sqlite(building)
+    remove_sqlite_file(building)
     from core.schema import upgrade
 
     builder = make_app(f"sqlite:///{building}")
@@ -496,8 +497,8 @@ def cached_sqlite_dataset(
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.engine.dispose()
-    _remove_sqlite(path)
+    remove_sqlite_file(path)
     os.replace(building, path)
-    _remove_sqlite(building)
+    remove_sqlite_file(building)
     meta.write_text(json.dumps({"key": key_text, "summary": summary.as_dict()}, indent=2))
     return make_app(f"sqlite:///{path}"), summary, False

@@ -26,28 +26,24 @@ inserts, as autovacuum would); the attachment files go to
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import func, insert, select, text
 
+from bench.databases import ScratchDatabases
 from bench.runner import Comparison, benchmark, median_at_most_ms, ratio_at_most
-from core.app import create_app
 from core.attachments import attachment_store
 from core.clock import utcnow
 from core.db import db
 from core.events import context
 from core.models import Activity, Attachment, Contact, Tenant, activity_participant
 from core.models.crm import ActivityKind
-from core.schema import upgrade
 from core.scoping import all_tenants, including_deleted, tenant_scope
 from core.text import search_key
 from plugins.trash.erasure import ERASE, erase_subject, find_by_email
@@ -62,55 +58,6 @@ ERASE_REPEAT = 3
 ERASE_WARMUP = 1
 BATCH = 5_000
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class TrashDatabase:
-    """The run's own database and app (trash plugin installed)."""
-
-    def __init__(self, bench: Any) -> None:
-        self.bench = bench
-        self.folder = Path(bench.results_dir) / "trash"
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.pg_name: str | None = None
-        self.app = self._make_app(self._url())
-        upgrade(self.app)
-
-    def _url(self) -> str:
-        if self.bench.db_kind == "sqlite":
-            return f"sqlite:///{self.folder / 'trash.sqlite3'}"
-        self.pg_name = f"crm_bench_trash_{os.getpid()}"
-        with self._admin().connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{self.pg_name}"'))
-        return make_url(self.bench.postgres_url).set(database=self.pg_name).render_as_string(
-            hide_password=False)
-
-    def _make_app(self, url: str) -> Flask:
-        return create_app({
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_DIR": str(self.folder / "instance"),
-            "TESTING": True,
-            "PLUGINS": ["trash"],
-        })
-
-    def _admin(self) -> Any:
-        url = make_url(self.bench.postgres_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, isolation_level="AUTOCOMMIT")
-
-    def close(self) -> None:
-        """Close the app's connections, drop the PostgreSQL database, remove the files."""
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if self.pg_name is not None:
-            engine = self._admin()
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-            engine.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -379,8 +326,8 @@ def trash(ctx: Any) -> Iterator[Comparison]:
     """Yield the purge and the erasure figures."""
     contacts = QUICK_PURGE_CONTACTS if ctx.quick else PURGE_CONTACTS
     related = QUICK_RELATED if ctx.quick else RELATED
-    database = TrashDatabase(ctx)
-    app = database.app
+    database = ScratchDatabases(ctx, "trash", ("trash",))
+    app = database.migrated_app("trash")
     try:
         ours_tenant, sql_tenant = new_tenant(app, "ours"), new_tenant(app, "sql")
         ours_units = make_trashed_contacts(app, ours_tenant, contacts)
