@@ -40,17 +40,18 @@ import json
 import os
 import random
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
+from bench import datagen_audit
 from bench.databases import ScratchDatabases
-from bench.datagen import BATCH_SIZE, generate, schema_fingerprint
+from bench.datagen import generate, schema_fingerprint
+from bench.datagen_audit import generate_audit
 from bench.runner import (
     Comparison,
     benchmark,
@@ -66,9 +67,7 @@ from core.events import context, set_actor
 from core.models import Contact, Tenant, User
 from core.schema import upgrade
 from core.scoping import all_tenants, tenant_scope
-from core.text import search_key
-from plugins.audit import chain
-from plugins.audit.models import AuditChain, AuditEntry
+from plugins.audit.models import AuditChain
 from plugins.audit.queries import EntryFilter, contact_history, entries_page
 from plugins.audit.verify import verify_chain
 
@@ -86,22 +85,11 @@ ENTRIES = 1_000_000
 QUICK_ENTRIES = 100_000
 CONTACTS = 20_000
 QUICK_CONTACTS = 2_000
-YEARS = 5
 VERIFY_RATE = 100_000  # entries per second
 PAGE_SIZE = 50
 PASSWORD = "bench-password-1"
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
-# how often each action occurs in the generated trail
-ACTION_MIX = [
-    ("viewed", 45), ("list_viewed", 25), ("updated", 14), ("created", 5), ("login", 4),
-    ("logout", 4), ("exported", 2), ("imported", 1),
-]
-USER_AGENTS = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
-]
 
 
 def enable_audit(app: Flask, tenant_id: int) -> None:
@@ -187,88 +175,6 @@ def _admin_actor(tenant_id: int) -> str:
 # --- the long chain ----------------------------------------------------------------------------
 
 
-def _entry_rows(rng: random.Random, tenant_id: int, users: list[tuple[int, str]],
-                contacts: list[tuple[int, str]], count: int) -> Iterator[dict[str, Any]]:
-    """Yield `count` realistic entries, oldest first, spread evenly over `YEARS` years."""
-    now = utcnow()
-    start = now - timedelta(days=365 * YEARS)
-    step = (now - start) / count
-    actions = [name for name, weight in ACTION_MIX for _ in range(weight)]
-    for n in range(count):
-        user_id, email = rng.choice(users)
-        action = rng.choice(actions)
-        contact_id, name = rng.choice(contacts)
-        row: dict[str, Any] = {
-            "tenant_id": tenant_id, "seq": None, "at": start + step * n,
-            "actor": f"user:{email}", "user_id": user_id, "action": action,
-            "target_type": None, "target_id": None, "contact_id": None,
-            "request_id": f"{rng.getrandbits(64):016x}", "info": None, "label": None,
-            "label_key": None, "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7",
-            "user_agent": rng.choice(USER_AGENTS), "details": None, "redacted_at": None,
-            "redaction": None,
-        }
-        if action in ("viewed", "updated", "created"):
-            row.update(target_type="contact", target_id=contact_id,
-                              contact_id=contact_id, label=name)
-            if action == "updated":
-                row["info"] = chain.json_text({"fields": ["phone"]})
-                row["details"] = chain.json_text(
-                    {"changes": {"phone": ["01 234 56 78", f"041 {n % 1000:03d} 000"]}})
-        elif action == "list_viewed":
-            row.update(target_type="contacts",
-                              info=chain.json_text({"page": n % 5, "rows": 50,
-                                                    "filtered": False}))
-        elif action in ("login", "logout"):
-            row.update(target_type="user_account", target_id=user_id, label=email)
-        elif action == "exported":
-            row.update(target_type="contact", target_id=contact_id,
-                              contact_id=contact_id, label=name,
-                              info=chain.json_text({"what": "subject data", "format": "docx",
-                                                    "rows": 12}))
-        else:
-            row.update(label="kontakti.xlsx", info=chain.json_text(
-                {"what": "contacts", "rows_read": 100, "created": 90, "updated": 8,
-                 "rejected": 2}))
-        if row["label"]:
-            row["label_key"] = search_key(row["label"])
-        yield row
-
-
-def fill_chain(app: Flask, tenant_id: int, count: int, seed: int) -> None:
-    """Append `count` generated, correctly hashed entries to the tenant's chain, in batches
-    (Core inserts, as the recorder does at commit time)."""
-    rng = random.Random(f"crm-bench-audit:{seed}")
-    with app.app_context(), tenant_scope(tenant_id):
-        users = [tuple(row) for row in db.session.execute(
-            select(User.id, User.email).order_by(User.id))]
-        contacts = [(row.id, f"{row.first_name} {row.last_name}") for row in db.session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name).order_by(Contact.id))]
-        connection = db.session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA cache_size=-262144")
-        seq, previous = chain.lock_head(connection, tenant_id)
-        batch: list[dict[str, Any]] = []
-        for row in _entry_rows(rng, tenant_id, users, contacts, count):
-            row["salt"] = secrets.token_hex(8)
-            row["digest"] = chain.details_digest(row["salt"], row["label"], row["ip"],
-                                                 row["user_agent"], row["details"])
-            seq += 1
-            row["seq"] = seq
-            row["hash"] = previous = chain.entry_hash(previous, chain.chained_fields(row))
-            batch.append(row)
-            if len(batch) >= BATCH_SIZE:
-                connection.execute(insert(AuditEntry.__table__), batch)
-                batch = []
-        if batch:
-            connection.execute(insert(AuditEntry.__table__), batch)
-        connection.execute(update(AuditChain.__table__)
-                           .where(AuditChain.__table__.c.chain == tenant_id)
-                           .values(last_seq=seq, last_hash=previous))
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE")
-        db.session.commit()
-
-
 def long_chain_app(databases: ScratchDatabases, bench: Any, count: int, contacts: int
                    ) -> tuple[Flask, int, bool]:
     """An app whose first tenant's chain holds `count` entries; on SQLite the file is cached
@@ -278,8 +184,9 @@ def long_chain_app(databases: ScratchDatabases, bench: Any, count: int, contacts
         cache = Path(bench.results_dir) / "cache"
         cache.mkdir(parents=True, exist_ok=True)
         probe = databases.app("sqlite://")
+        code = b"".join(Path(f).read_bytes() for f in (__file__, datagen_audit.__file__))
         key_text = json.dumps({"params": params, "schema": schema_fingerprint(probe),
-                               "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()},
+                               "code": hashlib.sha256(code).hexdigest()},
                               sort_keys=True)
         key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
         path = cache / f"audit{count}-seed{bench.seed}-{key}.sqlite3"
@@ -305,7 +212,7 @@ def _build_long_chain(databases: ScratchDatabases, url: str, params: dict[str, A
                        seed=params["seed"])
     tenant_id = summary.tenant_ids[0]
     enable_audit(app, tenant_id)
-    fill_chain(app, tenant_id, params["entries"] - 1, params["seed"])
+    generate_audit(app, tenant_id, params["entries"] - 1, params["seed"])
     return app
 
 

@@ -6,9 +6,12 @@
   with a `RecordRef` per row, files removed at each commit) against the same question as
   hand-written SQL (`DELETE ... WHERE deletion_unit IN (...)` per table, one transaction,
   then unlinking the files), each on a tenant of its own. A purge uses up its data, so this
-  figure runs once per side. Target: ratio <= 3 (ours also tells the plugins about every
+  figure runs once per side. Target: what a user needs, an absolute time: a trash of
+  100,000 contacts emptied (by `crm trash empty` or the nightly `crm trash purge-expired`)
+  within 2 minutes, i.e. 1.2 ms per unit (6 s for the 5,000 of `--quick`). The hand-written
+  SQL beside it shows the floor; ours does more on purpose (it tells the plugins about every
   row, loads the rows it reports, and commits every 250 units so that no writer waits long
-  behind it).
+  behind it), so the ratio is reported, not judged.
 * `trash.erase`: a contact with 10,000 related rows (1,000 with `--quick`): 6,000 activities
   with only them, 2,000 activities shared with someone else and 2,000 attachment files,
   erased by `plugins.trash.erasure.erase_subject` (the core's and every enabled plugin's
@@ -37,7 +40,7 @@ from flask import Flask
 from sqlalchemy import func, insert, select, text
 
 from bench.databases import ScratchDatabases
-from bench.runner import Comparison, benchmark, median_at_most_ms, ratio_at_most
+from bench.runner import Comparison, benchmark, median_at_most_ms
 from core.attachments import attachment_store
 from core.clock import utcnow
 from core.db import db
@@ -54,6 +57,7 @@ PURGE_CONTACTS = 100_000
 QUICK_PURGE_CONTACTS = 5_000
 RELATED = 10_000
 QUICK_RELATED = 1_000
+PURGE_MS_PER_UNIT = 1.2  # 100,000 contacts in 2 minutes
 ERASE_REPEAT = 3
 ERASE_WARMUP = 1
 BATCH = 5_000
@@ -339,7 +343,9 @@ def trash(ctx: Any) -> Iterator[Comparison]:
             name="trash.purge",
             description=(f"purge {contacts:,} trashed contacts, each with an activity and an "
                          f"attachment file ({3 * contacts:,} rows, {contacts:,} files)"),
-            ours=ours_side, alternative=sql_side, target=ratio_at_most(3.0),
+            ours=ours_side, alternative=sql_side,
+            target=median_at_most_ms(contacts * PURGE_MS_PER_UNIT,
+                                     f"{PURGE_MS_PER_UNIT:g} ms per unit: 100,000 in 2 min"),
             ours_label="ours (purge_units, batches of 250)",
             alternative_label="hand-written SQL, one transaction",
             repeat=1, warmup=0, measure_memory=False,
