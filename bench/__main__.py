@@ -22,7 +22,7 @@ import sqlalchemy
 
 from bench.benchmarks import load_all
 from bench.databases import RESULTS_DIR, BenchContext
-from bench.runner import REGISTRY, FigureResult, Runner, report_lines
+from bench.runner import REGISTRY, FigureResult, Runner, figure_lines, summary_lines
 
 REPEAT = 21
 QUICK_REPEAT = 7
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     earlier: dict[str, FigureResult] = {}
     try:
         for name in names:
-            results.extend(runner.run(REGISTRY[name], context, earlier))
+            results.extend(runner.run(REGISTRY[name], context, earlier, on_result=_print))
     finally:
         context.close()
     for dataset in context.datasets:
@@ -133,9 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     user, system = _cpu_seconds()
     print(f"run time: {seconds:.1f} s wall, {user:.1f} s user CPU, {system:.1f} s system CPU")
     print(f"process peak RSS (ru_maxrss): {_max_rss_mib():.0f} MiB")
-    for line in report_lines(results):
+    for line in summary_lines(results):
         print(line)
     return 0
+
+
+def _print(result: FigureResult) -> None:
+    """Print one figure as soon as it is measured (a full run takes minutes)."""
+    print("\n".join(figure_lines(result)), flush=True)
 
 
 if __name__ == "__main__":

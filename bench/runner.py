@@ -41,7 +41,10 @@ def benchmark(name: str) -> Callable[[BenchmarkFunction], BenchmarkFunction]:
 
 @dataclass(frozen=True)
 class Target:
-    """A limit a figure should meet: on the ratio (`ratio <= 1.5`) or on the median in ms.
+    """A limit a figure should meet: on the ratio (`ratio <= 1.5`), on the median in ms or
+    on ours' tracemalloc peak in KiB. Every benchmark module states its targets only this
+    way, one per `Comparison` (made by the functions below); the runner judges, prints
+    and counts them, so a new module needs nothing else.
 
     `limit_from` names an earlier figure of the same run whose ratio is the limit (our
     overhead no worse than a peer's); the runner resolves it before judging. The metric
@@ -49,7 +52,7 @@ class Target:
     own and is not counted in `targets met`.
     """
 
-    metric: str  # "ratio", "median_ms" or "reference"
+    metric: str  # "ratio", "median_ms", "peak_kib" or "reference"
     limit: float = 0.0
     limit_from: str | None = None
     limit_note: str = ""
@@ -69,11 +72,17 @@ class Target:
         return Target(self.metric, source.ratio, None,
                       f" ({self.limit_note or self.limit_from}, measured in this run)")
 
-    def met_by(self, ratio: float | None, median_ms: float) -> bool:
-        """Return True when the measured ratio or median is within the limit."""
+    def measured(self, ratio: float | None, ours: Timing) -> float | None:
+        """Return the value this target judges: the ratio, ours' median or ours' peak."""
+        return {"ratio": ratio, "median_ms": ours.median_ms,
+                "peak_kib": ours.peak_kib}.get(self.metric)
+
+    def met_by(self, ratio: float | None, ours: Timing) -> bool:
+        """Return True when the measured value is within the limit (always for a
+        reference figure)."""
         if not self.counted:
             return True
-        value = ratio if self.metric == "ratio" else median_ms
+        value = self.measured(ratio, ours)
         return value is not None and value <= self.limit
 
     def __str__(self) -> str:
@@ -83,6 +92,8 @@ class Target:
             return f"ratio <= ratio of {self.limit_from}"
         if self.metric == "ratio":
             return f"ratio <= {self.limit:.3g}{self.limit_note}"
+        if self.metric == "peak_kib":
+            return f"peak <= {self.limit / 1024:g} MiB{self.limit_note}"
         return f"median <= {self.limit:g} ms{self.limit_note}"
 
 
@@ -95,6 +106,12 @@ def median_at_most_ms(limit: float, note: str = "") -> Target:
     """Target: the median of ours must not exceed `limit` milliseconds (`note` says why,
     e.g. what the limit means to a user)."""
     return Target("median_ms", limit, limit_note=f" ({note})" if note else "")
+
+
+def peak_at_most_mib(limit: float, note: str = "") -> Target:
+    """Target: ours' tracemalloc peak (one call) must not exceed `limit` MiB (the figure
+    must measure memory)."""
+    return Target("peak_kib", limit * 1024, limit_note=f" ({note})" if note else "")
 
 
 def ratio_at_most_that_of(figure: str, note: str = "") -> Target:
@@ -149,6 +166,10 @@ class FigureResult:
     target: str
     met: bool
     counted: bool = True
+    # the target as data, so two runs' JSON can be compared: metric, limit, value judged
+    target_metric: str = ""
+    target_limit: float | None = None
+    measured: float | None = None
     memory_method: str = MEMORY_METHOD
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -250,20 +271,27 @@ class Runner:
             alternative=other,
             ratio=ratio,
             target=str(target),
-            met=target.met_by(ratio, ours.median_ms),
+            met=target.met_by(ratio, ours),
             counted=target.counted,
+            target_metric=target.metric,
+            target_limit=target.limit if target.counted else None,
+            measured=target.measured(ratio, ours),
         )
 
     def run(self, function: BenchmarkFunction, context: Any,
-            earlier: dict[str, FigureResult] | None = None) -> list[FigureResult]:
+            earlier: dict[str, FigureResult] | None = None,
+            on_result: Callable[[FigureResult], None] | None = None) -> list[FigureResult]:
         """Run every comparison a registered benchmark yields; return their figures.
-        `earlier` collects the figures by name (see `Target.limit_from`)."""
+        `earlier` collects the figures by name (see `Target.limit_from`); `on_result` is
+        called with each figure as soon as it is measured (the CLI prints it)."""
         earlier = {} if earlier is None else earlier
         results = []
         for comparison in function(context):
             result = self.measure(comparison, earlier)
             earlier[result.name] = result
             results.append(result)
+            if on_result is not None:
+                on_result(result)
         return results
 
 
@@ -291,13 +319,34 @@ def figure_lines(result: FigureResult) -> list[str]:
     return lines
 
 
-def report_lines(results: list[FigureResult]) -> list[str]:
-    """Return the printed report; its last line is exactly `targets met: K/N` (reference
-    figures, which have no target, are not counted)."""
-    lines: list[str] = []
-    for result in results:
-        lines.extend(figure_lines(result))
+def _measured_text(result: FigureResult) -> str:
+    if result.measured is None:
+        return "n/a"
+    if result.target_metric == "ratio":
+        return f"ratio {result.measured:.2f}"
+    if result.target_metric == "peak_kib":
+        return f"peak {result.measured / 1024:.1f} MiB"
+    return f"median {result.measured:,.1f} ms"
+
+
+def summary_lines(results: list[FigureResult]) -> list[str]:
+    """Return the table of every counted target (figure, measured value, target, verdict)
+    and, last, exactly `targets met: K/N` (reference figures are not counted)."""
     counted = [result for result in results if result.counted]
+    width = max((len(result.name) for result in counted), default=0)
+    lines = ["targets:"]
+    lines.extend(
+        f"  {'met   ' if r.met else 'MISSED'}  {r.name:<{width}}  {_measured_text(r):<20}"
+        f"  target {r.target}" for r in counted)
     met = sum(1 for result in counted if result.met)
     lines.append(f"targets met: {met}/{len(counted)}")
     return lines
+
+
+def report_lines(results: list[FigureResult]) -> list[str]:
+    """Return the whole report: every figure, then `summary_lines` (its last line is
+    exactly `targets met: K/N`)."""
+    lines: list[str] = []
+    for result in results:
+        lines.extend(figure_lines(result))
+    return lines + summary_lines(results)

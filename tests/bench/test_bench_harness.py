@@ -18,7 +18,9 @@ from bench.runner import (
     Comparison,
     Runner,
     median_at_most_ms,
+    peak_at_most_mib,
     ratio_at_most,
+    reference_for,
     report_lines,
     summarize,
 )
@@ -107,6 +109,28 @@ def test_report_ends_with_targets_met_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert [r.name for r in results] == ["trivial.fast", "trivial.slow"]
     assert lines[-1] == "targets met: 1/2"
     assert any("MISSED" in line for line in lines)
+
+
+def test_every_kind_of_target_is_summarized() -> None:
+    """A module states each target with one `Target`; the runner judges it and lists it
+    in the summary, reference figures uncounted."""
+    big = lambda: bytearray(4 * 1024 * 1024)  # noqa: E731
+    figures = [
+        Comparison("m.memory_ok", big, None, peak_at_most_mib(8)),
+        Comparison("m.memory_over", big, None, peak_at_most_mib(1, "one MiB")),
+        Comparison("m.yardstick", lambda: None, lambda: None, reference_for("m.x")),
+        Comparison("m.fast", lambda: None, lambda: None, ratio_at_most(1e9)),
+    ]
+    results = Runner(repeat=1, warmup=0).run(lambda ctx: iter(figures), None)
+    assert [r.met for r in results] == [True, False, True, True]
+    assert results[0].target_metric == "peak_kib" and results[0].target_limit == 8192
+    assert results[0].measured is not None and results[0].measured >= 4096
+    assert results[2].counted is False and results[2].target_limit is None
+    lines = report_lines(results)
+    assert lines[-1] == "targets met: 2/3"
+    summary = lines[lines.index("targets:") + 1:-1]
+    assert len(summary) == 3 and summary[1].startswith("  MISSED  m.memory_over")
+    assert "target peak <= 1 MiB (one MiB)" in summary[1]
 
 
 def test_bad_usage_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
