@@ -5,9 +5,12 @@ Nothing here times real code: speed is measured by `python -m bench`, never asse
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bench import runner as runner_module
@@ -31,6 +34,7 @@ from core.models import Activity, Company, Contact, Tag, Tenant, activity_partic
 from core.schema import upgrade
 from core.scoping import all_tenants, including_deleted, tenant_scope
 from core.text import search_key
+from tests.conftest import _admin_engine
 
 
 class FakeClock:
@@ -139,9 +143,9 @@ def test_bad_usage_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown benchmark" in capsys.readouterr().err
 
 
-def _app(tmp_path: Path, name: str, plugins: tuple[str, ...] = ()):
+def _app(tmp_path: Path, name: str, plugins: tuple[str, ...] = (), url: str | None = None):
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{name}.sqlite3",
+        "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{tmp_path}/{name}.sqlite3",
         "INSTANCE_DIR": str(tmp_path),
         "TESTING": True,
         "PLUGINS": list(plugins),
@@ -203,7 +207,33 @@ def test_datagen_is_reproducible_from_seed(tmp_path: Path) -> None:
     assert first != people("three", 12)
 
 
-def test_datagen_with_plugins_is_reproducible_and_chained(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path
+                 ) -> Iterator[Callable[[str], str]]:
+    """A function that returns the URL of a new, empty database of the backend under test
+    (PostgreSQL ones are dropped afterwards)."""
+    if request.param == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / name}.sqlite3"
+        return
+    request.getfixturevalue("postgresql_url")  # skips (or fails) without a server
+    engine, made = _admin_engine(), []
+
+    def make(name: str) -> str:
+        database = f"crm_test_datagen_{name}_{uuid.uuid4().hex[:6]}"
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        made.append(database)
+        return engine.url.set(database=database).render_as_string(hide_password=False)
+
+    yield make
+    with engine.connect() as conn:
+        for database in made:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def test_datagen_with_plugins_is_reproducible_and_chained(
+        tmp_path: Path, new_database: Callable[[str], str]) -> None:
     """Everything the generator makes (companies with addresses, contacts, trashed units,
     consents over several purposes, audit entries) is the same for the same seed; the
     generated audit chain verifies."""
@@ -212,7 +242,7 @@ def test_datagen_with_plugins_is_reproducible_and_chained(tmp_path: Path) -> Non
     from plugins.gdpr_consents.models import Consent
 
     def everything(name: str, seed: int) -> dict[str, list[tuple]]:
-        app = _app(tmp_path, name, ("audit", "gdpr_consents"))
+        app = _app(tmp_path, name, ("audit", "gdpr_consents"), new_database(name))
         summary = generate(app, tenants=2, contacts_per_tenant=60, seed=seed,
                            consents_per_contact=3, audit_entries_per_tenant=120)
         assert summary.counts["audit_entries"] == 240
@@ -231,6 +261,8 @@ def test_datagen_with_plugins_is_reproducible_and_chained(tmp_path: Path) -> Non
                 query.order_by(*query.selected_columns))] for key, query in queries.items()}
             for tenant_id in summary.tenant_ids:
                 assert verify_chain(tenant_id).ok
+        with app.app_context():
+            db.engine.dispose()
         return data
 
     first = everything("one", 5)
