@@ -35,7 +35,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-$(VENV)/.stamp-bench: $(VENV)/.stamp-install
+$(VENV)/.stamp-bench: $(VENV)/.stamp-install setup.cfg
 	$(PY) -m pip install -q -e '.[bench]'
 	touch $@
 
