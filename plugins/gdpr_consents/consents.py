@@ -245,9 +245,10 @@ def _record_event(
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
 ) -> ConsentEvent:
-    entry = consent_event(ctx, consent.id, consent.contact_id, consent.purpose_id, kind,
-                          before, snapshot(consent), effective_at=effective_at, reason=reason,
-                          payload=payload, payload_ref=payload_ref)
+    entry = ConsentEvent(**consent_event(
+        ctx, consent.id, consent.contact_id, consent.purpose_id, kind, before,
+        snapshot(consent), effective_at=effective_at, reason=reason, payload=payload,
+        payload_ref=payload_ref))
     db.session.add(entry)
     db.session.flush()
     emit("crm_consent_changed", ctx, consent=consent, event=entry)
@@ -267,10 +268,10 @@ def consent_event(
     reason: str | None = None,
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
-) -> ConsentEvent:
-    """A new (not yet added) history entry of the consent `consent_id`: `kind`, who
-    (`ctx`), and the snapshots before (None for a new consent) and after the change."""
-    return ConsentEvent(
+) -> dict[str, Any]:
+    """The values of a new history entry of the consent `consent_id` (for `ConsentEvent`):
+    `kind`, who (`ctx`), and the snapshots before (None for a new consent) and after."""
+    return dict(
         consent_id=consent_id,
         contact_id=contact_id,
         purpose_id=purpose_id,

@@ -21,11 +21,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.bulk import insert_records
 from core.clock import zone
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
 from core.events import EventContext, emit
 from core.models import Contact, Tag
+from core.models.crm import person_label
+from core.text import search_key
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents import deliverability
 from plugins.gdpr_consents.batch import ConsentBatch
@@ -329,23 +332,28 @@ class _Run:
                           "phone": read_text(cell("phone"), 64)})
 
     def chunk_contacts(self, rows: list[_SheetRow]) -> dict[str, Contact]:
-        """The contacts of the rows' addresses ({e-mail: contact}): those the tenant has,
-        in one query, and the missing ones created (flushed together) from the first row
-        with the address, which reports `create contact`."""
+        """The contacts of the rows' addresses ({e-mail: contact}): the missing ones are
+        inserted together (from the first row with the address, which reports `create
+        contact`), then all are loaded with one query."""
         emails = list(dict.fromkeys(row.result.email for row in rows))
-        found = {c.email: c for c in db.session.scalars(
-            select(Contact).where(Contact.email.in_(emails)))} if emails else {}
+        if not emails:
+            return {}
+        have = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+        new: dict[str, dict[str, Any]] = {}
         for row in rows:
             email = row.result.email
-            if email in found:
+            if email in have or email in new:
                 continue
-            found[email] = Contact(email=email, tenant_id=self.ctx.tenant_id,
-                                   **{k: v for k, v in row.contact.items() if v})
-            db.session.add(found[email])
+            first, last = row.contact["first_name"] or "", row.contact["last_name"] or ""
+            new[email] = {"email": email, "first_name": first, "last_name": last,
+                          "phone": row.contact["phone"],
+                          "search_key": search_key(first, last, email)}
             row.result.changes.append(f"create contact {email}")
             row.result.status = "created"
-        db.session.flush()
-        return found
+        insert_records(self.ctx, Contact, list(new.values()), lambda row: person_label(
+            row["first_name"], row["last_name"], row["email"], row["id"]))
+        return {c.email: c for c in db.session.scalars(
+            select(Contact).where(Contact.email.in_(emails)))}
 
     def record(self, sheet: Sheet, columns: dict[str, int], row: _SheetRow,
                contact: Contact) -> None:
