@@ -64,5 +64,25 @@ def _insert_returning_ids(model: type, rows: list[dict[str, Any]]) -> list[int]:
     rows' ids in order."""
     ordered = db.session.get_bind().dialect.name != "sqlite"
     statement = insert(model).returning(model.id, sort_by_parameter_order=ordered)
-    ids = list(db.session.scalars(statement, rows))
+    _with_defaults(model, rows)
+    # None sent as NULL: by default the ORM leaves a None out of its row, so rows that differ
+    # in which values are None would go in separate, small statements
+    ids = list(db.session.scalars(statement, rows,
+                                  execution_options={"render_nulls": True}))
     return ids if ordered else sorted(ids)
+
+
+def _with_defaults(model: type, rows: list[dict[str, Any]]) -> None:
+    """Give a None of a column with a default that default, as the ORM does for an
+    instance (it leaves the None out and the default applies); a None of a column whose
+    default is computed is left out of its row."""
+    for column in model.__table__.columns:
+        default = column.default
+        if default is None:
+            continue
+        for row in rows:
+            if column.key in row and row[column.key] is None:
+                if default.is_scalar:
+                    row[column.key] = default.arg
+                else:
+                    del row[column.key]
