@@ -67,6 +67,17 @@ class RecordRef:
     email: str | None = None
 
 
+@dataclass(frozen=True)
+class CreatedRecord:
+    """A record inserted by a bulk write (`crm_records_created`): what `crm_record_created`
+    learns from the instance, without one."""
+
+    type: str
+    id: int
+    label: str
+    values: dict[str, Any]
+
+
 @dataclass
 class Section:
     """One part of what is held about a person (right of access, erasure preview)."""
@@ -153,6 +164,13 @@ def emit(hook_name: str, ctx: EventContext, **kwargs: Any) -> Any:
     plugins when the event has no tenant) and return pluggy's result."""
     host = current_app.extensions["crm"]["plugins"]
     return host.caller_for(ctx.tenant_id, hook_name)(ctx=ctx, **kwargs)
+
+
+def has_listeners(hook_name: str, ctx: EventContext) -> bool:
+    """True when a plugin enabled for `ctx.tenant` implements `hook_name` (a caller may
+    then skip building what only the hook would read)."""
+    host = current_app.extensions["crm"]["plugins"]
+    return bool(host.caller_for(ctx.tenant_id, hook_name).get_hookimpls())
 
 
 def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:

@@ -158,9 +158,13 @@ def _check_fields(ctx: EventContext, source: str, given: dict[str, Any]) -> dict
     return values
 
 
-def _check_source(ctx: EventContext, source: str, present: dict[str, Any]) -> str:
+def check_source(ctx: EventContext, source: str, present: dict[str, Any],
+                 sources: dict[str, dict[str, Any]] | None = None) -> str:
+    """Return the source code of `source` (lower-cased) when it is known and `present` holds
+    every field it requires, else raise ConsentInputError naming the field. `sources` are
+    the tenant's `known_sources` when the caller has them already (an import asks once)."""
     code = (source or "").strip().lower()
-    sources = known_sources(ctx)
+    sources = known_sources(ctx) if sources is None else sources
     if code not in sources:
         raise ConsentInputError(
             "source", f"'{source}' is not a consent source; use one of "
@@ -274,19 +278,44 @@ def _record_event(
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
 ) -> ConsentEvent:
-    after = snapshot(consent)
-    entry = ConsentEvent(
-        consent_id=consent.id,
-        contact_id=consent.contact_id,
-        purpose_id=consent.purpose_id,
+    entry = ConsentEvent(**consent_event(
+        ctx, consent.id, consent.contact_id, consent.purpose_id, kind, before,
+        snapshot(consent), effective_at=effective_at, reason=reason, payload=payload,
+        payload_ref=payload_ref))
+    db.session.add(entry)
+    db.session.flush()
+    emit("crm_consent_changed", ctx, consent=consent, event=entry)
+    return entry
+
+
+def consent_event(
+    ctx: EventContext,
+    consent_id: int,
+    contact_id: int,
+    purpose_id: int,
+    kind: EventKind,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    *,
+    effective_at: datetime | None,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
+    payload_ref: str | None = None,
+) -> dict[str, Any]:
+    """The values of a new history entry of the consent `consent_id` (for `ConsentEvent`):
+    `kind`, who (`ctx`), and the snapshots before (None for a new consent) and after."""
+    return dict(
+        consent_id=consent_id,
+        contact_id=contact_id,
+        purpose_id=purpose_id,
         kind=kind,
         state_before=before["state"] if before else None,
-        state_after=consent.state.value,
+        state_after=after["state"],
         at=ctx.at,
         effective_at=effective_at,
         actor=ctx.actor,
         user_id=ctx.user_id,
-        source=consent.source,
+        source=after["source"],
         reason=_clean(reason, 2000),
         before=before,
         after=after,
@@ -295,10 +324,6 @@ def _record_event(
         payload_ref=_clean(payload_ref, 255),
         payload=payload,
     )
-    db.session.add(entry)
-    db.session.flush()
-    emit("crm_consent_changed", ctx, consent=consent, event=entry)
-    return entry
 
 
 def history(consent_ids: Iterable[int] | None = None, contact_id: int | None = None
@@ -375,9 +400,15 @@ def _answer(ctx: EventContext, contact: Contact | None, purpose: Purpose | str |
     """Check who answered, to which purpose, and when (required, not in the future)."""
     purpose_row = _purpose(purpose)
     contact = _contact(contact)
+    return contact, purpose_row, answered_at(ctx, raw_when, field)
+
+
+def answered_at(ctx: EventContext, raw_when: Any, field: str) -> datetime:
+    """The instant of an answer (`raw_when` as `parse_when` reads it): required and not in
+    the future, else ConsentInputError naming `field`."""
     when = parse_when(raw_when, field, tenant_zone(ctx), required=True)
     _not_in_future(when, field, ctx)
-    return contact, purpose_row, when
+    return when
 
 
 def _capture(ip: str | None, user_agent: str | None, notice_version: str | None,
@@ -451,41 +482,87 @@ def grant(
     `fields`. Raises ConsentInputError.
     """
     contact, purpose_row, when = _answer(ctx, contact, purpose, given_at, "given_at")
-    months, until = _expiry(ctx, when, duration_months, expires_at, purpose_row,
-                            use_default=use_default)
     proofs = list(proofs)
-    code = _check_source(ctx, source, {
-        "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
-        "notice_version": notice_version, "notice_text": notice_text, "proof": proofs,
-    })
-    extra = _check_fields(ctx, code, fields or {})
+    values = grant_fields(ctx, contact, purpose_row, when, source=source,
+                          source_detail=source_detail, duration_months=duration_months,
+                          expires_at=expires_at, ip=ip, user_agent=user_agent,
+                          notice_version=notice_version, notice_text=notice_text,
+                          has_proof=bool(proofs), use_default=use_default, fields=fields)
+    extra = values.pop("extra_fields")
     if extra:
         payload = {**(payload or {}), "fields": extra}
-    if not purpose_row.active:
-        raise ConsentInputError("purpose", f"the purpose '{purpose_row.code}' is not active.")
-    reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,
-                                   purpose=purpose_row, source=code) for r in (found or []) if r]
-    if reasons:
-        raise ConsentInputError("consent", "this consent cannot be recorded: "
-                                + "; ".join(reasons) + ".", status=422)
     consent = find_consent(contact, purpose_row)
-    if consent is not None and consent.state == ConsentState.GRANTED and (
-        consent.given_at == when
-    ):
+    kind = grant_kind(ctx, consent, when)
+    if kind is None:
         return consent
-    _check_not_older(ctx, consent, when)
-    kind = EventKind.RENEW if consent is not None and (
-        consent.state == ConsentState.GRANTED) else EventKind.GRANT
-    consent = _store(
-        ctx, consent, contact, purpose_row, kind, effective_at=when, reason=reason,
-        payload=payload, payload_ref=payload_ref, state=ConsentState.GRANTED, source=code,
-        source_detail=_clean(source_detail, 255), given_at=when, duration_months=months,
-        expires_at=until, withdrawn_at=None, withdrawal_reason=None, refused_at=None,
-        **_capture(ip, user_agent, notice_version, notice_text),
-    )
+    consent = _store(ctx, consent, contact, purpose_row, kind, effective_at=when, reason=reason,
+                     payload=payload, payload_ref=payload_ref, **values)
     for proof in proofs:
         add_proof(ctx, consent, proof)
     return consent
+
+
+def grant_fields(
+    ctx: EventContext,
+    contact: Contact,
+    purpose: Purpose,
+    when: datetime,
+    *,
+    source: str,
+    source_detail: str | None = None,
+    duration_months: Any = None,
+    expires_at: Any = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    notice_version: str | None = None,
+    notice_text: str | None = None,
+    has_proof: bool = False,
+    use_default: bool = True,
+    sources: dict[str, dict[str, Any]] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Check a grant of `purpose` by `contact` given at `when` (the expiry, the source and
+    its required fields, the purpose being active, `crm_consent_rules`) and return the
+    consent's fields as the grant records them. Raises ConsentInputError; changes nothing
+    but a new notice text (added to the session). `grant` and the import's batches both
+    call it, so a consent is checked the same way however it arrives. `extra_fields` holds
+    the checked values of the extra fields plugins add for the source (`fields`), which
+    go to the event's payload, not to the consent."""
+    months, until = _expiry(ctx, when, duration_months, expires_at, purpose,
+                            use_default=use_default)
+    code = check_source(ctx, source, {
+        "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
+        "notice_version": notice_version, "notice_text": notice_text, "proof": has_proof,
+    }, sources)
+    extra = _check_fields(ctx, code, fields or {})
+    if not purpose.active:
+        raise ConsentInputError("purpose", f"the purpose '{purpose.code}' is not active.")
+    reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,
+                                   purpose=purpose, source=code) for r in (found or []) if r]
+    if reasons:
+        raise ConsentInputError("consent", "this consent cannot be recorded: "
+                                + "; ".join(reasons) + ".", status=422)
+    return dict(
+        state=ConsentState.GRANTED, source=code, source_detail=_clean(source_detail, 255),
+        given_at=when, duration_months=months, expires_at=until, withdrawn_at=None,
+        withdrawal_reason=None, refused_at=None,
+        **_capture(ip, user_agent, notice_version, notice_text), extra_fields=extra,
+    )
+
+
+def grant_kind(ctx: EventContext, consent: Consent | None, when: datetime) -> EventKind | None:
+    """What a grant at `when` is for the recorded `consent`: None when it is granted with
+    that date already (a repeated import changes nothing), RENEW for a newer grant of a
+    granted consent, else GRANT. A grant older than the recorded withdrawal, refusal or
+    grant raises ConsentInputError."""
+    if consent is not None and consent.state == ConsentState.GRANTED and (
+        consent.given_at == when
+    ):
+        return None
+    _check_not_older(ctx, consent, when)
+    if consent is not None and consent.state == ConsentState.GRANTED:
+        return EventKind.RENEW
+    return EventKind.GRANT
 
 
 def _check_not_older(ctx: EventContext, consent: Consent | None, when: datetime) -> None:
@@ -523,20 +600,33 @@ def refuse(
     proofs (the signed form that says no). A granted consent is withdrawn, not refused; a
     refusal recorded already is returned unchanged. Raises ConsentInputError."""
     contact, purpose_row, when = _answer(ctx, contact, purpose, refused_at, "refused_at")
-    code = _check_source(ctx, source, {"source_detail": source_detail})
+    fields = refusal_fields(ctx, when, source=source, source_detail=source_detail)
     consent = find_consent(contact, purpose_row)
-    if consent is not None and consent.state == ConsentState.GRANTED:
-        raise ConsentInputError("state", "the consent is granted; withdraw it instead.")
-    if consent is not None and consent.state == ConsentState.REFUSED:
+    if not refusal_changes(consent):
         return consent
-    consent = _store(
-        ctx, consent, contact, purpose_row, EventKind.REFUSE, effective_at=when, reason=reason,
-        payload=payload, payload_ref=payload_ref, state=ConsentState.REFUSED, source=code,
-        source_detail=_clean(source_detail, 255), refused_at=when,
-    )
+    consent = _store(ctx, consent, contact, purpose_row, EventKind.REFUSE, effective_at=when,
+                     reason=reason, payload=payload, payload_ref=payload_ref, **fields)
     for proof in proofs:
         add_proof(ctx, consent, proof)
     return consent
+
+
+def refusal_fields(ctx: EventContext, when: datetime, *, source: str,
+                   source_detail: str | None = None,
+                   sources: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check a refusal at `when` from `source` and return the consent's fields as the
+    refusal records them. Raises ConsentInputError."""
+    code = check_source(ctx, source, {"source_detail": source_detail}, sources)
+    return dict(state=ConsentState.REFUSED, source=code,
+                source_detail=_clean(source_detail, 255), refused_at=when)
+
+
+def refusal_changes(consent: Consent | None) -> bool:
+    """Whether a refusal changes the recorded `consent`: not when it is refused already.
+    A granted consent is withdrawn, not refused: ConsentInputError."""
+    if consent is not None and consent.state == ConsentState.GRANTED:
+        raise ConsentInputError("state", "the consent is granted; withdraw it instead.")
+    return consent is None or consent.state != ConsentState.REFUSED
 
 
 def request_confirmation(
@@ -557,7 +647,7 @@ def request_confirmation(
     """Record that a consent was asked for and awaits confirmation (double opt-in); the
     confirmation is a `grant`. A consent granted or pending already is returned unchanged."""
     contact, purpose_row, when = _answer(ctx, contact, purpose, requested_at, "requested_at")
-    code = _check_source(ctx, source, {
+    code = check_source(ctx, source, {
         "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
         "notice_version": notice_version, "notice_text": notice_text,
     })
@@ -601,7 +691,7 @@ def withdraw(
             f"consent ({_shown(start, ctx)})."
         )
     if source is not None:
-        _check_source(ctx, source, {"source_detail": consent.source_detail})
+        check_source(ctx, source, {"source_detail": consent.source_detail})
     before = snapshot(consent)
     consent.state = ConsentState.WITHDRAWN
     consent.withdrawn_at = when
@@ -660,7 +750,7 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
             "withdrawn_at", "the withdrawal cannot come before the consent was given."
         )
     if "source" in changes:
-        consent.source = _check_source(ctx, changes["source"], {})
+        consent.source = check_source(ctx, changes["source"], {})
     for field, limit in (("source_detail", 255), ("withdrawal_reason", 2000),
                          ("notice_version", 64), ("ip", 64), ("user_agent", 512)):
         if field in changes:

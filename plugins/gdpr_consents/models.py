@@ -132,6 +132,16 @@ class Notice(TenantOwned, db.Model):
         return f"notice {self.version or self.sha256[:12]}"
 
 
+def consent_label(purpose: Any, contact_id: int, state: ConsentState) -> str:
+    """How a consent is named (its `str()`): purpose code, contact and state."""
+    return f"consent {purpose} of contact #{contact_id}: {state.value}"
+
+
+def event_label(kind: EventKind, consent_id: int) -> str:
+    """How a consent event is named (its `str()`)."""
+    return f"{kind.value} of consent #{consent_id}"
+
+
 class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
     """The current state of one contact's consent to one purpose (one live row per pair).
 
@@ -195,7 +205,7 @@ class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
 
     def __str__(self) -> str:
         purpose = self.purpose.code if self.purpose is not None else self.purpose_id
-        return f"consent {purpose} of contact #{self.contact_id}: {self.state.value}"
+        return consent_label(purpose, self.contact_id, self.state)
 
 
 class ConsentEvent(TenantOwned, db.Model):
@@ -242,7 +252,7 @@ class ConsentEvent(TenantOwned, db.Model):
     purpose: Mapped[Purpose] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.kind.value} of consent #{self.consent_id}"
+        return event_label(self.kind, self.consent_id)
 
 
 class Undeliverable(TenantOwned, db.Model):
