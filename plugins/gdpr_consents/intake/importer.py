@@ -192,19 +192,32 @@ class _Run:
         self.contacts: dict[str, Contact] = {}
         self.purposes: dict[str, Purpose | None] = {}
         self.batch = ConsentBatch(ctx)
+        # a sheet names each person once per purpose: check an address and ask whether it
+        # is suppressed once per import
+        self._addresses: dict[str, str | InvalidEmail] = {}
+        self._suppressed: dict[str, str | None] = {}
 
     # --- shared steps ---------------------------------------------------------------------
 
     def address(self, raw: Any, column: str) -> str:
         if raw is None or not str(raw).strip():
             raise _RowError(column, "the e-mail address is empty.")
-        try:
-            return normalize_email(str(raw))
-        except InvalidEmail as exc:
-            raise _RowError(column, str(exc)) from None
+        text = str(raw)
+        found = self._addresses.get(text)
+        if found is None:
+            try:
+                found = normalize_email(text)
+            except InvalidEmail as exc:
+                found = exc
+            self._addresses[text] = found
+        if isinstance(found, InvalidEmail):
+            raise _RowError(column, str(found)) from None
+        return found
 
     def suppressed(self, email: str) -> str | None:
-        return emit("crm_is_suppressed", self.ctx, email=email)
+        if email not in self._suppressed:
+            self._suppressed[email] = emit("crm_is_suppressed", self.ctx, email=email)
+        return self._suppressed[email]
 
     def contact(self, email: str, result: RowResult, **fields: Any) -> Contact:
         contact = self.contacts.get(email)
