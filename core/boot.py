@@ -29,6 +29,8 @@ def boot_plugins(app: Flask) -> PluginHost:
     for _name, defaults in host.boot_results("crm_config_defaults"):
         for key, value in defaults.items():
             app.config.setdefault(key, value)
+    for name, kinds in host.boot_results("crm_setting_kinds"):
+        host.settings.add_kinds(name, dict(kinds))
     for name, settings in host.boot_results("crm_settings"):
         host.settings.declare(name, list(settings))
     _register_models(app, host)
