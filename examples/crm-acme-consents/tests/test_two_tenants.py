@@ -7,10 +7,12 @@ import html
 import json
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import db
+from core.models import TenantSetting
 from core.scoping import tenant_scope
+from core.settings import all_settings
 from plugins.gdpr_consents.models import Consent, ConsentEvent
 from tests.support import csrf_token, logged_in
 
@@ -91,14 +93,44 @@ def test_the_receipt_pattern_is_a_setting_of_each_tenant(deployment):
     assert saved.status_code == 302
     assert add_consent(admin, contact_id, purpose="newsletter", source="counter",
                        field_receipt_number="0042/26").status_code == 302
-    admin.post("/admin/plugins/acme_consents/settings", data={
-        "csrf_token": token, "receipt_pattern": "(", "sms_purpose": "sms",
-        "mobile_prefixes": "+38641"})
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        # a pattern stored before settings were checked (saving one is refused, below)
+        db.session.execute(update(TenantSetting).where(
+            TenantSetting.namespace == "acme_consents", TenantSetting.key == "receipt_pattern"
+        ).values(value="("))
+        db.session.commit()
     broken = add_consent(admin, contact_id, purpose="newsletter", source="counter",
                          field_receipt_number="0043/26")
     assert broken.status_code == 400
     assert ("receipt_number: the receipt number pattern '(' in the acme_consents settings is "
             "not a valid regular expression; ask your administrator." in text(broken))
+
+
+def test_a_broken_pattern_or_an_unknown_sms_purpose_is_refused_and_nothing_saved(deployment):
+    admin = logged_in(deployment.app, deployment.acme.admin_email)
+    token = csrf_token(admin, "/admin/plugins/")
+    refused = admin.post("/admin/plugins/acme_consents/settings", data={
+        "csrf_token": token, "receipt_pattern": "(", "sms_purpose": "sms-typo",
+        "mobile_prefixes": "+38641"})
+    assert refused.status_code == 400
+    assert ("Receipt number pattern: '(' is not a valid regular expression (missing ), "
+            "unterminated subpattern at position 0)" in text(refused))
+    assert ("Purpose code of SMS consents: there is no purpose 'sms-typo' (known: events, "
+            "newsletter, sms)" in text(refused))
+    cli = deployment.app.test_cli_runner()
+    answer = cli.invoke(args=["plugins", "set", "acme_consents", "sms_purpose", "fax",
+                              "--tenant", "acme"])
+    assert answer.exit_code == 1
+    assert answer.output == ("Error: Purpose code of SMS consents: there is no purpose 'fax' "
+                             "(known: events, newsletter, sms)\n")
+    with deployment.app.app_context():
+        assert all_settings(deployment.acme.id, "acme_consents")["receipt_pattern"] == (
+            r"AC-\d{6}")
+        assert all_settings(deployment.acme.id, "acme_consents")["sms_purpose"] == "sms"
+    answer = cli.invoke(args=["plugins", "set", "acme_consents", "sms_purpose", "events",
+                              "--tenant", "acme"])
+    assert answer.exit_code == 0 and answer.output == (
+        "acme_consents.sms_purpose = 'events' for acme\n")
 
 
 def test_a_counter_source_is_unknown_where_the_plugin_is_off(deployment):
