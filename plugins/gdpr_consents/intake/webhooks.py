@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from core.boot import request_tenant
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
+from core.errors import too_large
 from core.events import EventContext, context, emit
 from core.models import Contact
 from core.scoping import tenant_scope
@@ -411,10 +412,10 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
             return Response("ok", mimetype="text/plain")
         limit = int(current_app.config.get("WEBHOOK_MAX_BYTES", MAX_BODY))
         if request.content_length is not None and request.content_length > limit:
-            abort(413)
+            too_large(limit)
         body = request.stream.read(limit + 1)
         if len(body) > limit:
-            abort(413)
+            too_large(limit)
         try:
             counts = receive(ctx, provider, body)
         except Unreadable as exc:
