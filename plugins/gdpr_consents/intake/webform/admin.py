@@ -79,7 +79,8 @@ class WebFormView(CrmModelView):
     form_columns = ("slug", "title", "purposes", "notice_text", "notice_version",
                     "thank_you_text", "active")
     column_descriptions = {
-        "slug": "The last part of the public address /f/<tenant>/<slug>.",
+        "slug": "The last part of the public address /f/<tenant>/<slug> (not confirm or "
+                "consents: those are the addresses of the mails' pages).",
         "notice_text": "What the visitor is told (controller, purposes, rights); its version "
                        "and SHA-256 are recorded with every consent.",
         "thank_you_text": "Shown after the visitor confirmed the link in the mail.",
