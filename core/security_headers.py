@@ -73,7 +73,11 @@ def add_security_headers(response: Response) -> Response:
 def allow_framing(sources: str) -> None:
     """Let the current request's response be framed by `sources` (a CSP `frame-ancestors`
     source list such as `https://www.acme.si https://shop.acme.si`); an empty list changes
-    nothing (the response stays unframeable)."""
+    nothing (the response stays unframeable). A list that would end the directive (`;`,
+    `,`) raises ValueError: check a tenant's value when it is saved (setting kind
+    `origins`)."""
+    if any(char in sources for char in ";,"):
+        raise ValueError(f"frame-ancestors sources {sources!r} contain ';' or ','")
     g.crm_frame_ancestors = " ".join(sources.split())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Blueprint
 
 from core.db import db
@@ -114,6 +115,9 @@ def test_a_view_that_allows_framing_gets_its_frame_ancestors_others_do_not(app, 
     assert _directives(response)["frame-ancestors"] == "https://www.acme.si https://shop.acme.si"
     assert "X-Frame-Options" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+    with app.test_request_context(), pytest.raises(ValueError, match="contain ';' or ','"):
+        allow_framing("https://a.si; script-src *")  # would smuggle in a directive
 
     for path in ("/embed/confirm", "/embed/plain", "/login"):  # same blueprint or not
         response = client.get(path)
