@@ -1,15 +1,20 @@
-"""Several writers append to one chain at once (like gunicorn workers): the chain never
-forks or breaks, and sequence numbers have no gaps."""
+"""Several writers append to one chain at once (threads of one process, and separate
+processes like gunicorn workers): the chain never forks or breaks, and sequence numbers
+have no gaps."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from pathlib import Path
 
 from core.db import db
 from core.events import context, emit
 from core.models import Contact
 from plugins.audit.verify import verify_chain
+from tests.conftest import build_app
 from tests.plugins.audit.conftest import acting, entries
+from tests.support import TenantLogins
 
 WRITERS = 6
 COMMITS_EACH = 12
@@ -75,4 +80,46 @@ def test_parallel_writers_create_a_new_chain_head_once(app, audited):
     assert [e.seq for e in trail] == list(range(1, WRITERS * 4 + 1))
     with app.app_context():
         report = verify_chain(None)
+        assert report.ok, report.problem
+
+
+PROCESSES = 4
+
+
+def _process_writer(database_url: str, instance_dir: str, tenant: TenantLogins, index: int,
+                    start: threading.Barrier) -> None:
+    """One worker process: its own app, engine and connections, like a gunicorn worker."""
+    app = build_app(database_url, Path(instance_dir))
+    start.wait(timeout=120)
+    with acting(app, tenant):
+        for n in range(COMMITS_EACH):
+            contact = Contact(first_name=f"P{index}", last_name=str(n),
+                              email=f"p{index}.{n}@x.si")
+            db.session.add(contact)
+            db.session.commit()
+            emit("crm_record_viewed", context(), record=contact)
+            db.session.commit()
+        db.session.remove()
+
+
+def test_parallel_worker_processes_keep_one_unbroken_chain(app, audited, database_url,
+                                                           tmp_path):
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(PROCESSES)
+    workers = [
+        spawn.Process(target=_process_writer, args=(
+            database_url, str(tmp_path / f"worker{n}"), audited, n, start))
+        for n in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [worker.exitcode for worker in workers] == [0] * PROCESSES
+    trail = entries(app, audited.id)
+    assert len(trail) == 1 + PROCESSES * COMMITS_EACH * 2
+    assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
+    assert {e.actor for e in trail[1:]} == {f"user:{audited.admin_email}"}
+    with app.app_context():
+        report = verify_chain(audited.id)
         assert report.ok, report.problem
