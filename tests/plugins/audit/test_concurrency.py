@@ -40,16 +40,20 @@ def _run_in_parallel(target, count=WRITERS):
     assert not any(thread.is_alive() for thread in threads)
 
 
+def _create_and_view(writer: str) -> None:
+    """COMMITS_EACH contacts created and then viewed, one commit each (two entries)."""
+    for n in range(COMMITS_EACH):
+        contact = Contact(first_name=writer, last_name=str(n), email=f"{writer}.{n}@x.si")
+        db.session.add(contact)
+        db.session.commit()
+        emit("crm_record_viewed", context(), record=contact)
+        db.session.commit()
+
+
 def test_parallel_writers_of_one_tenant_keep_one_unbroken_chain(app, audited):
     def writer(index):
         with acting(app, audited):  # its own app context, so its own session
-            for n in range(COMMITS_EACH):
-                contact = Contact(first_name=f"W{index}", last_name=str(n),
-                                  email=f"w{index}.{n}@x.si")
-                db.session.add(contact)
-                db.session.commit()
-                emit("crm_record_viewed", context(), record=contact)
-                db.session.commit()
+            _create_and_view(f"w{index}")
 
     _run_in_parallel(writer)
     trail = entries(app, audited.id)
@@ -92,13 +96,7 @@ def _process_writer(database_url: str, instance_dir: str, tenant: TenantLogins, 
     app = build_app(database_url, Path(instance_dir))
     start.wait(timeout=120)
     with acting(app, tenant):
-        for n in range(COMMITS_EACH):
-            contact = Contact(first_name=f"P{index}", last_name=str(n),
-                              email=f"p{index}.{n}@x.si")
-            db.session.add(contact)
-            db.session.commit()
-            emit("crm_record_viewed", context(), record=contact)
-            db.session.commit()
+        _create_and_view(f"p{index}")
         db.session.remove()
 
 
