@@ -22,7 +22,7 @@ import sqlalchemy
 
 from bench.benchmarks import load_all
 from bench.databases import RESULTS_DIR, BenchContext
-from bench.runner import REGISTRY, FigureResult, Runner, report_lines
+from bench.runner import REGISTRY, FigureResult, Runner, figure_lines, summary_lines
 
 REPEAT = 21
 QUICK_REPEAT = 7
@@ -53,6 +53,13 @@ def _max_rss_mib() -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """User and system CPU time of this process so far (the machine may be shared, so
+    the wall time alone says little)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
 def write_results(
     results_dir: Path, args: argparse.Namespace, context: BenchContext,
     results: list[FigureResult], seconds: float,
@@ -75,11 +82,13 @@ def write_results(
         "sqlalchemy": sqlalchemy.__version__,
         "platform": platform.platform(),
         "seconds": round(seconds, 3),
+        "user_cpu_seconds": round(_cpu_seconds()[0], 3),
+        "system_cpu_seconds": round(_cpu_seconds()[1], 3),
         "process_max_rss_mib": round(_max_rss_mib(), 1),
         "datasets": [dataset.as_dict() for dataset in context.datasets],
         "figures": [result.as_dict() for result in results],
-        "targets_met": sum(1 for result in results if result.met),
-        "targets_total": len(results),
+        "targets_met": sum(1 for result in results if result.counted and result.met),
+        "targets_total": sum(1 for result in results if result.counted),
     }
     path.write_text(json.dumps(document, indent=2, default=str))
     return path
@@ -108,21 +117,30 @@ def main(argv: list[str] | None = None) -> int:
           + (" (quick)" if args.quick else ""), flush=True)
     started = time.perf_counter()
     results: list[FigureResult] = []
+    earlier: dict[str, FigureResult] = {}
     try:
         for name in names:
-            results.extend(runner.run(REGISTRY[name], context))
+            results.extend(runner.run(REGISTRY[name], context, earlier, on_result=_print))
     finally:
         context.close()
     for dataset in context.datasets:
         counts = ", ".join(f"{k} {v:,}" for k, v in dataset.summary.counts.items())
         origin = "reused from cache" if dataset.reused else "generated"
         print(f"data {origin} in {dataset.seconds:.1f} s: {counts}")
-    path = write_results(RESULTS_DIR, args, context, results, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    path = write_results(RESULTS_DIR, args, context, results, seconds)
     print(f"results: {path}")
+    user, system = _cpu_seconds()
+    print(f"run time: {seconds:.1f} s wall, {user:.1f} s user CPU, {system:.1f} s system CPU")
     print(f"process peak RSS (ru_maxrss): {_max_rss_mib():.0f} MiB")
-    for line in report_lines(results):
+    for line in summary_lines(results):
         print(line)
     return 0
+
+
+def _print(result: FigureResult) -> None:
+    """Print one figure as soon as it is measured (a full run takes minutes)."""
+    print("\n".join(figure_lines(result)), flush=True)
 
 
 if __name__ == "__main__":

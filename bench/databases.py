@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from flask import Flask
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
-from bench.datagen import Summary, cached_sqlite_dataset, generate
+from bench.datagen import Summary, cached_sqlite_dataset, generate, remove_sqlite_file
 from core.app import create_app
 from core.db import db
 from core.schema import upgrade
@@ -116,22 +117,14 @@ class BenchContext:
 
     def _admin_engine(self) -> Engine:
         if self._admin is None:
-            url = make_url(self.postgres_url)
-            if url.drivername in ("postgresql", "postgres"):
-                url = url.set(drivername="postgresql+psycopg")
-            self._admin = create_engine(url, isolation_level="AUTOCOMMIT")
+            self._admin = admin_engine(self.postgres_url)
         return self._admin
 
     def _create_postgres_database(self) -> str:
         """(Re)create `crm_bench_<pid>` and return its URL."""
         name = f"crm_bench_{os.getpid()}"
-        with self._admin_engine().connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
         self._pg_name = name
-        return make_url(self.postgres_url).set(database=name).render_as_string(
-            hide_password=False
-        )
+        return create_database(self._admin_engine(), self.postgres_url, name)
 
     def _dispose_apps(self) -> None:
         for dataset in self.datasets:
@@ -144,10 +137,103 @@ class BenchContext:
         self._dispose_apps()
         if self._admin is not None:
             if self._pg_name is not None:
-                with self._admin.connect() as connection:
-                    connection.execute(
-                        text(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
-                    )
+                drop_databases(self._admin, [self._pg_name])
                 self._pg_name = None
             self._admin.dispose()
             self._admin = None
+
+
+# --- throw-away databases of one benchmark ---------------------------------------------------
+
+
+def admin_engine(postgres_url: str) -> Engine:
+    """An AUTOCOMMIT engine on the PostgreSQL admin URL (psycopg driver), for creating and
+    dropping databases; the caller disposes it."""
+    url = make_url(postgres_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def create_database(admin: Engine, postgres_url: str, name: str) -> str:
+    """(Re)create the PostgreSQL database `name` through `admin`; return its URL."""
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_databases(admin: Engine, names: list[str]) -> None:
+    """Drop the PostgreSQL databases `names` through `admin`, closing their connections."""
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class ScratchDatabases:
+    """The throw-away databases of one benchmark that needs apps of its own (plugins
+    installed, data of its own): SQLite files in `<results>/<kind>/`, or PostgreSQL
+    databases `crm_bench_<kind>_<name>_<pid>`. `close()` disposes every app, drops the
+    PostgreSQL databases and removes the folder (a cached SQLite file elsewhere stays).
+    """
+
+    def __init__(self, bench: BenchContext, kind: str, plugins: tuple[str, ...],
+                 config: dict[str, Any] | None = None) -> None:
+        self.bench = bench
+        self.kind = kind
+        self.plugins = plugins
+        self.config = dict(config or {})
+        self.folder = Path(bench.results_dir) / kind
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.created: list[str] = []
+        self.apps: list[Flask] = []
+
+    def url(self, name: str) -> str:
+        """A new, empty database called `name` for this run; return its URL."""
+        if self.bench.db_kind == "sqlite":
+            path = self.folder / f"{name}.sqlite3"
+            remove_sqlite_file(path)
+            return f"sqlite:///{path}"
+        database = f"crm_bench_{self.kind}_{name}_{os.getpid()}"
+        admin = admin_engine(self.bench.postgres_url)
+        try:
+            url = create_database(admin, self.bench.postgres_url, database)
+        finally:
+            admin.dispose()
+        self.created.append(database)
+        return url
+
+    def app(self, url: str) -> Flask:
+        """An app on `url` with this benchmark's plugins installed, its instance folder
+        (attachments) in the scratch folder. The schema is not made: see `migrated_app`."""
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_DIR": str(self.folder / "instance"),
+            "TESTING": True,
+            "PLUGINS": list(self.plugins),
+            **self.config,
+        })
+        self.apps.append(app)
+        return app
+
+    def migrated_app(self, name: str) -> Flask:
+        """An app on a new database `name` whose schema is made (`core.schema.upgrade`)."""
+        app = self.app(self.url(name))
+        upgrade(app)
+        return app
+
+    def close(self) -> None:
+        """Close the apps' connections, drop the PostgreSQL databases, remove the folder."""
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        if self.created:
+            admin = admin_engine(self.bench.postgres_url)
+            try:
+                drop_databases(admin, self.created)
+            finally:
+                admin.dispose()
+            self.created = []
+        shutil.rmtree(self.folder, ignore_errors=True)

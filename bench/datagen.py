@@ -1,9 +1,10 @@
 """A seeded, fast generator of benchmark data, and a cache of generated SQLite files.
 
 `generate(app, ...)` fills a database whose schema was made by `core.schema.upgrade(app)`
-with tenants, users, companies, contacts (names and addresses from `core.demo_data`, about one
-in twelve a role address), tags, activities and their participants. Rows go in through Core
-`INSERT ... executemany` in batches of `BATCH_SIZE`: that bypasses the ORM and its tenant
+with tenants, users, companies (with Slovenian and foreign postal addresses), contacts (names
+and e-mail addresses from `core.demo_data`, about one in twelve a role address), tags,
+activities and their participants. Rows go in through Core `INSERT ... executemany` in
+batches of `BATCH_SIZE`: that bypasses the ORM and its tenant
 listener (fine for a generator), so the generator sets what the models would have set itself:
 explicit ids, `search_key` via `core.text.search_key`, and aware UTC timestamps from
 `core.clock.utcnow()`. A small share of contacts is in the trash (`deleted_at` set), so the
@@ -112,6 +113,7 @@ def generate(
     seed: int = 2024,
     analyze: bool | None = None,
     consents_per_contact: int = 0,
+    audit_entries_per_tenant: int = 0,
 ) -> Summary:
     """Fill the app's (migrated) database with `tenants` tenants of generated data.
 
@@ -121,7 +123,9 @@ def generate(
     gather statistics anyway. SQLite is left as the app leaves it (no `sqlite_stat1`): with
     statistics its planner takes `ix_contact_deleted_at` for "deleted_at IS NULL" and sorts.
     `consents_per_contact` > 0 also fills the `gdpr_consents` plugin's tables (the app must
-    have it installed; see `generate_consents`).
+    have it installed; see `generate_consents`). `audit_entries_per_tenant` > 0 also fills
+    each tenant's audit trail (the app must have the `audit` plugin installed; see
+    `bench.datagen_audit.generate_audit`).
     Returns a `Summary` with the new tenant ids and the row counts.
     """
     if companies_per_tenant is None:
@@ -157,6 +161,13 @@ def generate(
             db.session.connection().exec_driver_sql("ANALYZE")
         db.session.commit()
         db.session.remove()
+    if audit_entries_per_tenant:
+        # imported here: only a dataset with the audit plugin needs it (and its tables)
+        from bench.datagen_audit import generate_audit
+
+        for tenant_id in summary.tenant_ids:
+            generate_audit(app, tenant_id, audit_entries_per_tenant, seed)
+        summary.counts["audit_entries"] = audit_entries_per_tenant * len(summary.tenant_ids)
     return summary
 
 
@@ -210,7 +221,7 @@ def _generate_tenant(
         "vat_id": c.vat_id,
         "website": f"https://{c.domain}",
         "phone": c.phone,
-        "address": None,
+        "address": demo_data.postal_address(rng),
         "notes": None,
         "search_key": search_key(c.name, c.vat_id),
         "tenant_id": tenant_id,
@@ -452,7 +463,8 @@ def schema_fingerprint(app: Flask) -> str:
     return digest.hexdigest()[:16]
 
 
-def _remove_sqlite(path: Path) -> None:
+def remove_sqlite_file(path: Path) -> None:
+    """Remove a SQLite file with its WAL, shared-memory and journal files."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -486,7 +498,7 @@ def cached_sqlite_dataset(
         return make_app(f"sqlite:///{path}"), summary, True
 
     building = cache_dir / f"{stem}.building-{os.getpid()}.sqlite3"
-    _remove_sqlite(building)
+    remove_sqlite_file(building)
     from core.schema import upgrade
 
     builder = make_app(f"sqlite:///{building}")
@@ -496,8 +508,8 @@ def cached_sqlite_dataset(
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.engine.dispose()
-    _remove_sqlite(path)
+    remove_sqlite_file(path)
     os.replace(building, path)
-    _remove_sqlite(building)
+    remove_sqlite_file(building)
     meta.write_text(json.dumps({"key": key_text, "summary": summary.as_dict()}, indent=2))
     return make_app(f"sqlite:///{path}"), summary, False

@@ -4,6 +4,12 @@ Files are kept under `<instance>/attachments/<tenant id>/<random name>`, never u
 web root and never under a name the uploader chose. An upload is read in chunks into a
 temporary file; it is refused before it is stored when it is larger than the limit or when
 its bytes are not of an allowed type (the type is read from the bytes, not the name).
+
+Which record a file belongs to is `(owner_type, owner_id)`. `owner_type_of` and
+`owner_model` are the one mapping between a model and its `owner_type`, for the core's
+records and plugins' alike: the table name (`contact`, `company`, `activity`), unless the
+model declares `__attachment_owner_type__` (the consents plugin's proofs keep
+`gdpr_consents.consent`). Every look-up of a record's files goes through `owned_by`.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import filetype
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, and_, event, false
 from sqlalchemy.orm import Session
 
 from core.db import CrmSession, db
@@ -25,6 +32,7 @@ from core.models import Attachment
 from core.text import sanitize_text
 
 CHUNK = 64 * 1024
+OWNER_TYPE_ATTRIBUTE = "__attachment_owner_type__"
 
 
 class AttachmentRejected(ValueError):
@@ -151,6 +159,36 @@ def clean_filename(name: str) -> str:
     base = sanitize_text(name or "").replace("\\", "/").split("/")[-1].strip()
     base = "".join(ch for ch in base if ch.isprintable())
     return (base or "file")[:200]
+
+
+def owner_type_of(model: Any) -> str:
+    """Return the `owner_type` under which the files of a record of `model` (a record or
+    its class) are stored: the model's `__attachment_owner_type__` when it declares one,
+    else its table name."""
+    cls = model if isinstance(model, type) else type(model)
+    return getattr(cls, OWNER_TYPE_ATTRIBUTE, None) or cls.__table__.name
+
+
+def owner_model(owner_type: str) -> type | None:
+    """Return the model whose records own files of `owner_type`, or None when no model
+    loaded in this process does (a plugin not installed here, or a made-up type)."""
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        if hasattr(cls, "__table__") and owner_type_of(cls) == owner_type:
+            return cls
+    return None
+
+
+def owned_by(model: Any, owner_ids: Iterable[int]) -> ColumnElement[bool]:
+    """The condition on `Attachment` for the files of the records `owner_ids` of `model`
+    (a record or its class). Besides the IN list it bounds the ids as a range, which lets
+    PostgreSQL and SQLite walk the owner index (tenant, type, id) instead of every file of
+    the tenant of that type."""
+    ids = sorted(set(owner_ids))
+    if not ids:
+        return false()
+    return and_(Attachment.owner_type == owner_type_of(model), Attachment.owner_id.in_(ids),
+                Attachment.owner_id.between(ids[0], ids[-1]))
 
 
 def attachment_store() -> AttachmentStore:

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select
 
+from core.cli import add_command
 from core.config import installed_plugin_names
 from core.db import db
 from core.events import tenant_ref
@@ -112,7 +113,7 @@ def _register_commands(app: Flask, host: PluginHost) -> None:
         for command in commands:
             if command.name in app.cli.commands:
                 raise PluginError(f"command '{command.name}' of '{name}' clashes with another")
-            app.cli.add_command(command)
+            add_command(app, command)
 
 
 def _add_template_folders(app: Flask, host: PluginHost) -> None:

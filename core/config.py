@@ -44,6 +44,12 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_PAGE_SIZE": 25,
     # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (0: none)
     "PROXY_FIX": 0,
+    # Strict-Transport-Security, sent while cookies are Secure (production)
+    "HSTS_MAX_AGE_SECONDS": 365 * 24 * 3600,
+    # X-Request-ID from the client: trusted when True; None: only behind PROXY_FIX proxies
+    "TRUST_REQUEST_ID": None,
+    "LOG_FORMAT": "text",  # or "json": one JSON object a line (core/logs.py)
+    "LOG_LEVEL": "INFO",
     "PLUGINS": None,
     "ENV_NAME": "development",
 }

@@ -37,6 +37,19 @@ COMPANY_TRADES = ["Trgovina", "Gradnje", "Servis", "Svetovanje", "Informatika", 
 FREE_MAIL = ["gmail.com", "siol.net", "t-2.net", "outlook.com", "yahoo.com", "gmx.de"]
 ROLE_LOCAL_PARTS = ["info", "office", "prodaja", "kontakt", "sales", "podpora"]
 TAGS = ["stranka", "dobavitelj", "partner", "sejem 2024", "VIP", "newsletter"]
+# (street, postcode and town, country or None for Slovenia), for postal addresses
+STREETS_SI = ["Čopova ulica", "Šmartinska cesta", "Žabjak", "Trg svobode", "Cesta v Mestni log",
+              "Ulica Ivana Regna", "Koroška cesta", "Pražakova ulica", "Ulica heroja Šaranovića"]
+TOWNS_SI = ["1000 Ljubljana", "2000 Maribor", "3000 Celje", "4000 Kranj", "5000 Nova Gorica",
+            "6000 Koper - Capodistria", "8000 Novo mesto", "9000 Murska Sobota", "4260 Bled",
+            "1290 Grosuplje", "3320 Velenje", "2250 Ptuj", "6320 Portorož - Portorose"]
+ABROAD = [
+    ("Hauptstraße", "8010 Graz", "Österreich"), ("Mariahilfer Straße", "1060 Wien", "Österreich"),
+    ("Via Roma", "34121 Trieste", "Italia"), ("Ilica", "10000 Zagreb", "Hrvatska"),
+    ("Königstraße", "70173 Stuttgart", "Deutschland"), ("Rue de Lausanne", "1201 Genève",
+                                                          "Suisse"),
+    ("Váci utca", "1052 Budapest", "Magyarország"), ("Kneza Miloša", "11000 Beograd", "Srbija"),
+]
 ACTIVITY_SUBJECTS = {
     "meeting": ["Sestanek o ponudbi", "Predstavitev izdelka", "Letni pregled pogodbe"],
     "call": ["Klic glede reklamacije", "Dogovor o dobavi", "Follow-up call"],
@@ -130,6 +143,17 @@ def contacts(
         notes = rng.choice([None, None, "Srečala sva se na sejmu.", "Prefers e-mail."])
         yield DemoContact(first, last, email, phone, company_index, tags, notes)
         made += 1
+
+
+def postal_address(rng: random.Random, abroad_share: float = 0.2) -> str:
+    """Return a postal address on two lines: mostly Slovenian (`Čopova ulica 14` /
+    `1000 Ljubljana`), `abroad_share` of them in a neighbouring country, with the country
+    on a third line."""
+    number = f"{rng.randint(1, 120)}{rng.choice(['', '', '', 'a', 'b'])}"
+    if rng.random() < abroad_share:
+        street, town, country = rng.choice(ABROAD)
+        return f"{street} {number}\n{town}\n{country}"
+    return f"{rng.choice(STREETS_SI)} {number}\n{rng.choice(TOWNS_SI)}"
 
 
 def activity_moment(rng: random.Random, now: datetime, days_back: int = 730) -> datetime:

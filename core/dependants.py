@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import ForeignKey, func, inspect, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.attachments import owned_by
 from core.db import db
 from core.events import record_type
 from core.models import Activity, Attachment, Contact, activity_participant
@@ -112,8 +113,10 @@ def _key(row: Any) -> tuple[str, Any]:
 
 def _direct_dependants(rows: list[Any], links: list[Link]) -> Iterator[Any]:
     by_table: dict[str, list[Any]] = {}
+    models: dict[str, type] = {}
     for row in rows:
         by_table.setdefault(record_type(row), []).append(row.id)
+        models[record_type(row)] = type(row)
     for table, ids in by_table.items():
         for chunk in chunks(sorted(set(ids))):
             for link in links:
@@ -123,7 +126,7 @@ def _direct_dependants(rows: list[Any], links: list[Link]) -> Iterator[Any]:
                     )
             yield from db.session.scalars(
                 select(Attachment)
-                .where(Attachment.owner_type == table, *owner_ids_in(chunk))
+                .where(owned_by(models[table], chunk))
                 .order_by(Attachment.id)
             )
             if table == Contact.__tablename__:
@@ -147,44 +150,41 @@ def _activities_only_with(contact_ids: list[int]) -> Any:
     )
 
 
-def owner_ids_in(ids: list[int]) -> list[Any]:
-    """Conditions for attachments owned by records `ids` (sorted): the IN list, and the
-    same bounds as a range, which lets PostgreSQL and SQLite walk the attachment owner index
-    (tenant, type, id) instead of every attachment of the tenant of that type."""
-    return [Attachment.owner_id.in_(ids), Attachment.owner_id.between(ids[0], ids[-1])]
-
-
 def rows_of_units(units: Iterable[str]) -> list[Any]:
     """Every row (any soft-deletable model of this app) of the tenant in scope whose
     `deletion_unit` is one of `units`, parents before children. Call it inside
     `including_deleted()` to see trashed rows, which is what units hold."""
-    wanted = sorted(set(units))
+    models = soft_deletable_models()
+    ids: dict[str, list[int]] = {model.__table__.name: [] for model in models}
+    for chunk in chunks(sorted(set(units))):
+        for table, row_id in _ids_in_units(list(ids), chunk):
+            ids[table].append(row_id)
     rows: list[Any] = []
-    for model in soft_deletable_models():
-        for chunk in chunks(wanted):
-            ids = _ids_in_units(model.__table__.name, chunk)
-            if ids:
-                rows.extend(db.session.scalars(
-                    select(model).where(model.id.in_(ids)).order_by(model.id)
-                ))
+    for model in models:
+        for id_chunk in chunks(sorted(ids[model.__table__.name])):
+            rows.extend(db.session.scalars(
+                select(model).where(model.id.in_(id_chunk)).order_by(model.id)
+            ))
     return rows
 
 
-def _ids_in_units(table: str, units: list[str]) -> list[int]:
-    """Ids of the tenant's rows of `table` in these units.
+def _ids_in_units(tables: list[str], units: list[str]) -> list[tuple[str, int]]:
+    """(table, id) of the tenant's rows of `tables` in these units, in one statement.
 
     Through the reviewed raw-SQL helper rather than the ORM because of SQLite's planner:
     without statistics it answers `deletion_unit IN (...) AND tenant_id = ?` (the ORM's
     query with the central tenant filter) by scanning the tenant's whole index, so purging
     a large trash took quadratic time. `+tenant_id` is the same filter, written so that
     SQLite takes the `deletion_unit` index instead; the rows are then loaded through the
-    ORM by primary key, under the central filters. `table` is a model's table name.
+    ORM by primary key, under the central filters. `tables` are models' table names.
     """
-    names = {f"unit_{n}": unit for n, unit in enumerate(units)}
-    marks = ", ".join(f":{name}" for name in names)
-    sql = (f'SELECT id FROM "{table}" WHERE deletion_unit IN ({marks}) '  # noqa: S608
-           "AND +tenant_id = :tenant_id")
-    return list(tenant_sql(sql, names).scalars())
+    if not tables:
+        return []
+    sql = " UNION ALL ".join(
+        f"SELECT '{table}' AS t, id FROM \"{table}\" WHERE deletion_unit IN :units "  # noqa: S608
+        "AND +tenant_id = :tenant_id" for table in tables)
+    return [(table, row_id) for table, row_id in
+            tenant_sql(sql, {"units": list(units)}, expanding=("units",))]
 
 
 def cascade_victims(model: type, ids: list[int]) -> list[Any]:

@@ -9,6 +9,7 @@ change (an admin page, a command, a plugin), so no view has to remember it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Mapper, Session
 from core.clock import utcnow
 from core.db import CrmSession
 from core.scoping import TENANT_KEY, TenantOwned
+
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 SYSTEM_ACTOR = "system"
 HIDDEN_VALUE = "(secret)"
@@ -62,6 +65,17 @@ class RecordRef:
     id: int
     label: str
     email: str | None = None
+
+
+@dataclass(frozen=True)
+class CreatedRecord:
+    """A record inserted by a bulk write (`crm_records_created`): what `crm_record_created`
+    learns from the instance, without one."""
+
+    type: str
+    id: int
+    label: str
+    values: dict[str, Any]
 
 
 @dataclass
@@ -106,12 +120,18 @@ def set_actor(actor: str, user_id: int | None = None, tenant: Any = None) -> Non
 
 
 def request_id() -> str | None:
-    """The current request's id: the proxy's `X-Request-ID` or one made here."""
+    """The current request's id (None outside a request): the `X-Request-ID` header when it
+    is trusted and well formed (up to 64 letters, digits, `.`, `_`, `:`, `-`), else one made
+    here. The header is trusted with `CRM_TRUST_REQUEST_ID=true`, or by default behind a
+    trusted proxy (`CRM_PROXY_FIX` > 0), which must then set it on every request."""
     if not has_request_context():
         return None
     if "crm_request_id" not in g:
         incoming = request.headers.get("X-Request-ID", "")
-        g.crm_request_id = incoming[:64] if incoming.isprintable() and incoming else (
+        trusted = current_app.config.get("TRUST_REQUEST_ID")
+        if trusted is None:
+            trusted = int(current_app.config.get("PROXY_FIX") or 0) > 0
+        g.crm_request_id = incoming if trusted and REQUEST_ID_RE.fullmatch(incoming) else (
             uuid.uuid4().hex
         )
     return g.crm_request_id
@@ -144,6 +164,13 @@ def emit(hook_name: str, ctx: EventContext, **kwargs: Any) -> Any:
     plugins when the event has no tenant) and return pluggy's result."""
     host = current_app.extensions["crm"]["plugins"]
     return host.caller_for(ctx.tenant_id, hook_name)(ctx=ctx, **kwargs)
+
+
+def has_listeners(hook_name: str, ctx: EventContext) -> bool:
+    """True when a plugin enabled for `ctx.tenant` implements `hook_name` (a caller may
+    then skip building what only the hook would read)."""
+    host = current_app.extensions["crm"]["plugins"]
+    return bool(host.caller_for(ctx.tenant_id, hook_name).get_hookimpls())
 
 
 def field_changes(record: Any) -> dict[str, tuple[Any, Any]]:

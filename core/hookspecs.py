@@ -131,6 +131,16 @@ def crm_record_created(ctx: Any, record: Any) -> None:
 
 
 @hookspec
+def crm_records_created(ctx: Any, records: list[Any]) -> None:
+    """Called once for many records inserted together by `core.bulk.insert_records` (an
+    import writes thousands of rows with a few statements and makes no model instances),
+    in the same transaction, instead of `crm_record_created` for each. `records` are
+    `core.events.CreatedRecord`: the table name, the new id, the label the record's
+    `str()` gives, and the values inserted (secret fields hidden). Implementations may
+    `db.session.add()` rows but must not commit. Returns nothing."""
+
+
+@hookspec
 def crm_record_updated(ctx: Any, record: Any, changes: dict[str, tuple[Any, Any]]) -> None:
     """Called inside the flush that updated `record`, with {field: (before, after)} for the
     fields that changed. Secret fields (password hashes, tokens) are never included; a

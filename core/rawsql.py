@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Result, text
+from sqlalchemy import Result, bindparam, text
 
 from core.db import db
 from core.scoping import TenantScopeMissing, current_tenant_id
@@ -19,11 +19,13 @@ from core.scoping import TenantScopeMissing, current_tenant_id
 _TENANT_FILTER = re.compile(r"\btenant_id\s*=\s*:tenant_id\b")
 
 
-def tenant_sql(sql: str, params: dict[str, Any] | None = None) -> Result:
+def tenant_sql(sql: str, params: dict[str, Any] | None = None,
+               expanding: tuple[str, ...] = ()) -> Result:
     """Execute `sql` for the tenant in scope and return the result.
 
     The statement must contain `tenant_id = :tenant_id` (for every tenant table it reads);
-    the parameter is bound here and cannot be passed in.
+    the parameter is bound here and cannot be passed in. The parameters named in
+    `expanding` take a list, written `IN :name` (one bind for the whole list).
     """
     tenant_id = current_tenant_id()
     if not isinstance(tenant_id, int):
@@ -34,4 +36,8 @@ def tenant_sql(sql: str, params: dict[str, Any] | None = None) -> Result:
     if "tenant_id" in bound:
         raise ValueError("tenant_id is bound from the scope; do not pass it")
     bound["tenant_id"] = tenant_id
-    return db.session.execute(text(sql), bound)
+    statement = text(sql)
+    if expanding:
+        statement = statement.bindparams(*(bindparam(name, expanding=True)
+                                           for name in expanding))
+    return db.session.execute(statement, bound)

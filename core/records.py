@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.attachments import attachment_store
+from core.attachments import attachment_store, owned_by
 from core.db import db
 from core.events import EventContext, RecordRef, emit, record_type
 from core.models import Attachment
@@ -51,9 +51,7 @@ def _remove_attachment_files(record: Any) -> None:
         store.remove_file_on_commit(record, db.session())
         return
     attachments = db.session.scalars(
-        select(Attachment).where(
-            Attachment.owner_type == record_type(record), Attachment.owner_id == record.id
-        )
+        select(Attachment).where(owned_by(record, [record.id]))
     ).all()
     for attachment in attachments:
         store.remove_file_on_commit(attachment, db.session())

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 
 from core.db import db
@@ -74,10 +76,23 @@ def _config(app: Flask, connection: Any, branches: set[str] | None = None) -> Co
 
 
 def upgrade(app: Flask | None = None) -> None:
-    """Create or upgrade the schema to the newest revision of every installed branch."""
+    """Create or upgrade the schema to the newest revision of every installed branch.
+
+    The revision of a plugin that is no longer installed (taken out of `CRM_PLUGINS`, or its
+    package uninstalled) is set aside during the upgrade and kept: its tables stay where
+    they are, and installing the plugin again continues from there."""
     app = app or current_app._get_current_object()
     with app.app_context(), db.engine.begin() as connection:
-        command.upgrade(_config(app, connection), "heads")
+        cfg = _config(app, connection)
+        known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+        stored = set(MigrationContext.configure(connection).get_current_heads())
+        set_aside = sorted(stored - known)
+        versions = sa.table("alembic_version", sa.column("version_num"))
+        if set_aside:
+            connection.execute(versions.delete().where(versions.c.version_num.in_(set_aside)))
+        command.upgrade(cfg, "heads")
+        for revision in set_aside:
+            connection.execute(versions.insert().values(version_num=revision))
 
 
 def current_revisions(app: Flask | None = None) -> set[str]:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.attachments import attachment_store
+from core.attachments import attachment_store, owned_by
 from core.db import db
-from core.events import Section, record_type
+from core.events import Section
 from core.hookspecs import hookimpl
 from core.models import Activity, Attachment, Contact, activity_participant
 from core.scoping import including_deleted
@@ -84,7 +84,7 @@ def _profile(contact: Contact) -> Section:
 def _attachments_of(record: Any) -> list[Attachment]:
     return list(db.session.scalars(
         select(Attachment)
-        .where(Attachment.owner_type == record_type(record), Attachment.owner_id == record.id)
+        .where(owned_by(record, [record.id]))
         .order_by(Attachment.created_at, Attachment.id)
     ))
 
@@ -102,14 +102,13 @@ def _activities_with_participants(contact: Contact) -> list[Activity]:
     ))
 
 
-def _attachments_of_many(owner_type: str, owner_ids: list[int]) -> list[Attachment]:
-    """The attachments of many records of one kind, with IN lists of bounded length."""
+def _attachments_of_many(model: type, owner_ids: list[int]) -> list[Attachment]:
+    """The attachments of many records of one model, with IN lists of bounded length."""
     found: list[Attachment] = []
     for start in range(0, len(owner_ids), _CHUNK):
         found.extend(db.session.scalars(
             select(Attachment)
-            .where(Attachment.owner_type == owner_type,
-                   Attachment.owner_id.in_(owner_ids[start:start + _CHUNK]))
+            .where(owned_by(model, owner_ids[start:start + _CHUNK]))
             .order_by(Attachment.created_at, Attachment.id)
         ))
     return found
@@ -132,7 +131,7 @@ def crm_subject_erase(ctx: Any, contact: Contact, mode: str) -> list[str]:
         own_activities = [a for a in activities if len(a.participants) <= 1]
         shared = len(activities) - len(own_activities)
         if mode == "erase":
-            files.extend(_attachments_of_many("activity", [a.id for a in own_activities]))
+            files.extend(_attachments_of_many(Activity, [a.id for a in own_activities]))
             for activity in own_activities:
                 session.delete(activity)
             contact.activities = []

@@ -11,12 +11,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.admin import init_admin
 from core.auth import init_auth
 from core.errors import register_error_pages
+from core.security_headers import init_security_headers
 
 
 def init_web(app: Flask) -> None:
     """Set up every page of `app`: one CSRF mechanism (Flask-WTF) for every form and admin
     action (blueprints flagged `crm_csrf_exempt`, such as webhooks, are exempt),
-    Flask-Login, the admin, the error pages, `/` and `no-store` on pages."""
+    Flask-Login, the admin, the error pages, `/`, `no-store` on pages and the security
+    headers (core/security_headers.py) on every response."""
     trust_proxies(app)
     csrf = CSRFProtect(app)
     for blueprint in app.blueprints.values():
@@ -28,6 +30,7 @@ def init_web(app: Flask) -> None:
     register_error_pages(app)
     app.add_url_rule("/", "home", home)
     app.after_request(no_store)
+    init_security_headers(app)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -115,19 +115,26 @@ def _empty_all_tables(app: Flask) -> None:
                     conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """A fresh app on an empty, migrated database (SQLite and PostgreSQL)."""
-    application = build_app(database_url, tmp_path / "instance")
-    if database_url not in _migrated:
+def fresh_app(database_url: str, instance_dir: Path, **config: object) -> Iterator[Flask]:
+    """Yield an app (see build_app) on `database_url`, migrated once per database and
+    plugin set, with every table of its plugins emptied; release its connections after."""
+    application = build_app(database_url, instance_dir, **config)
+    key = f"{database_url} {application.config['PLUGINS']}"
+    if key not in _migrated:
         schema.upgrade(application)
-        _migrated.add(database_url)
+        _migrated.add(key)
     _empty_all_tables(application)
     yield application
     with application.app_context():
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app on an empty, migrated database (SQLite and PostgreSQL)."""
+    yield from fresh_app(database_url, tmp_path / "instance")
 
 
 @pytest.fixture

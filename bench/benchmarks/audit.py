@@ -1,9 +1,23 @@
-"""Audit trail: what recording costs a write, and reading and verifying a long chain.
+"""Audit trail: what recording costs a write and a request, and reading and verifying a
+long chain.
 
 * `audit.write_overhead`: 2,000 contact updates (500 with `--quick`), one transaction each
   as users make them, for a tenant with the audit plugin on (each update also appends a
   hash-chained entry) against a tenant with it off, interleaved in the same process.
-  Target: ratio <= 1.5.
+  Target: ratio <= 1.5 (issue 5).
+* `audit.peer_django_auditlog` and `audit.create_update_overhead`: the peer a Django user
+  would pick, django-auditlog on a minimal Django app (`bench.peers.django_auditlog_peer`),
+  creates 250 contacts (100 with `--quick`) and then changes each one's phone, one
+  transaction per write, with the model registered against not registered; then ours makes
+  the same writes with the same people through the ORM, audit on against off. The peer's
+  ratio is a reference (no target of its own); ours has the target ratio <= the peer's.
+  Both on the run's kind of database (SQLite files in WAL mode, or PostgreSQL).
+  The write figures take seconds per call: 9 timed calls after 1 warm-up (5 with `--quick`).
+* `audit.request_list`, `audit.request_search`, `audit.request_detail`: the contact list
+  page (50 rows), the list searched for "novak" and a contact's detail page, requested
+  through the real app (logged in, test client) by the admin of the tenant with audit on
+  (each request also writes its entry; the detail page also shows the History panel)
+  against the one with it off, interleaved. Target: ratio <= 1.15.
 * `audit.history`, `audit.filtered_page`, `audit.text_page`, `audit.verify`: a tenant
   whose chain holds 1,000,000 entries (100,000 with `--quick`) spread over five years, 20
   users' worth of actions on 20,000 contacts: one contact's history (target <= 50 ms), a
@@ -11,128 +25,71 @@
   search on labels (<= 200 ms), and verifying the whole chain (>= 100,000 entries/s, i.e.
   a median of at most entries / 100 ms).
 
-* `audit.request_list`, `audit.request_detail`: the contact list page (50 rows) and a
-  contact's detail page, requested through the real app (logged in, test client) by the
-  admin of the tenant with audit on (each request also writes its entry; the detail page
-  also shows the History panel) against the one with it off, interleaved. Target: ratio
-  <= 1.15.
-
 The app has the audit plugin installed (the core's benchmarks run without plugins), so
-these benchmarks make their own databases: SQLite files under `bench/results/audit/` (the
-1,000,000-entry file is cached in `bench/results/cache/` like the core's data) or
-PostgreSQL databases `crm_bench_audit_*_<pid>`, dropped at the end.
+these benchmarks make their own databases (`bench.databases.ScratchDatabases`): SQLite
+files under `bench/results/audit/` (the 1,000,000-entry file is cached in
+`bench/results/cache/` like the core's data) or PostgreSQL databases
+`crm_bench_audit_*_<pid>`, dropped at the end; the Django peer gets one of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import random
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, insert, make_url, select, text, update
+from sqlalchemy import select
 
-from bench.datagen import BATCH_SIZE, generate, schema_fingerprint
-from bench.runner import Comparison, benchmark, median_at_most_ms, ratio_at_most
-from core.app import create_app
+from bench import datagen_audit
+from bench.databases import ScratchDatabases
+from bench.datagen import generate, schema_fingerprint
+from bench.datagen_audit import generate_audit
+from bench.runner import (
+    Comparison,
+    benchmark,
+    median_at_most_ms,
+    ratio_at_most,
+    ratio_at_most_that_of,
+    reference_for,
+)
+from core import demo_data
 from core.clock import utcnow
 from core.db import db
 from core.events import context, set_actor
 from core.models import Contact, Tenant, User
 from core.schema import upgrade
 from core.scoping import all_tenants, tenant_scope
-from core.text import search_key
-from plugins.audit import chain
-from plugins.audit.models import AuditChain, AuditEntry
+from plugins.audit.models import AuditChain
 from plugins.audit.queries import EntryFilter, contact_history, entries_page
 from plugins.audit.verify import verify_chain
 
 UPDATES = 2_000
 QUICK_UPDATES = 500
+# people created + updated per call in the figures of ours and of django-auditlog
+PEER_PEOPLE = 250
+QUICK_PEER_PEOPLE = 100
+# the write figures take seconds per call: fewer timed calls (and one warm-up) each
+WRITE_REPEAT = 9
+QUICK_WRITE_REPEAT = 5
+WRITE_WARMUP = 1
+PEER_FIGURE = "audit.peer_django_auditlog"
 ENTRIES = 1_000_000
 QUICK_ENTRIES = 100_000
 CONTACTS = 20_000
 QUICK_CONTACTS = 2_000
-YEARS = 5
 VERIFY_RATE = 100_000  # entries per second
 PAGE_SIZE = 50
 PASSWORD = "bench-password-1"
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
-# how often each action occurs in the generated trail
-ACTION_MIX = [
-    ("viewed", 45), ("list_viewed", 25), ("updated", 14), ("created", 5), ("login", 4),
-    ("logout", 4), ("exported", 2), ("imported", 1),
-]
-USER_AGENTS = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
-]
-
-
-class Databases:
-    """The throw-away databases of one run: SQLite files or PostgreSQL databases."""
-
-    def __init__(self, bench: Any) -> None:
-        self.bench = bench
-        self.folder = Path(bench.results_dir) / "audit"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.created: list[str] = []
-        self.apps: list[Flask] = []
-
-    def url(self, name: str) -> str:
-        """A new, empty database called `name` for this run."""
-        if self.bench.db_kind == "sqlite":
-            path = self.folder / f"{name}.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            return f"sqlite:///{path}"
-        database = f"crm_bench_audit_{name}_{os.getpid()}"
-        with self._admin().connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{database}"'))
-        self.created.append(database)
-        return make_url(self.bench.postgres_url).set(database=database).render_as_string(
-            hide_password=False)
-
-    def app(self, url: str) -> Flask:
-        """An app with the audit plugin installed, on `url`."""
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_DIR": str(self.folder / "instance"),
-            "TESTING": True,
-            "PLUGINS": ["audit"],
-            "ADMIN_PAGE_SIZE": PAGE_SIZE,
-        })
-        self.apps.append(app)
-        return app
-
-    def _admin(self) -> Any:
-        url = make_url(self.bench.postgres_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, isolation_level="AUTOCOMMIT")
-
-    def close(self) -> None:
-        """Close the apps' connections and drop the PostgreSQL databases."""
-        for app in self.apps:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        if self.created:
-            engine = self._admin()
-            with engine.connect() as connection:
-                for database in self.created:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            engine.dispose()
 
 
 def enable_audit(app: Flask, tenant_id: int) -> None:
@@ -166,6 +123,44 @@ def contact_updates(tenant_id: int, contact_ids: list[int], actor: str) -> Calla
     return run
 
 
+def people_to_write(seed: int, count: int) -> list[dict[str, str | None]]:
+    """`count` generated people (Slovenian and international names, e-mail, phone,
+    notes): the records both our app and the django-auditlog peer create."""
+    rng = random.Random(f"crm-bench-writes:{seed}")
+    firms = demo_data.companies(rng, max(1, count // 25))
+    return [{"first_name": person.first_name, "last_name": person.last_name,
+             "email": person.email, "phone": person.phone, "notes": person.notes}
+            for person in demo_data.contacts(rng, count, firms)]
+
+
+def contact_creates_and_updates(tenant_id: int, people: list[dict[str, str | None]],
+                                actor: str) -> Callable[[], int]:
+    """Return a callable that creates a contact per entry of `people`, one transaction
+    each, then changes each new contact's phone, one transaction each, as `actor`; the
+    e-mail gets the call's number so that every call adds new people. It returns the
+    number of writes. The same writes as `bench.peers.django_auditlog_peer`."""
+    calls = 0
+
+    def run() -> int:
+        nonlocal calls
+        calls += 1
+        set_actor(actor)
+        records = []
+        with tenant_scope(tenant_id):
+            for person in people:
+                contact = Contact(**{**person, "email": f"{calls}.{person['email']}"})
+                db.session.add(contact)
+                db.session.commit()
+                records.append(contact)
+            for number, contact in enumerate(records):
+                contact.phone = f"+386 1 {calls:03d} {number:04d}"
+                db.session.commit()
+        db.session.close()
+        return 2 * len(records)
+
+    return run
+
+
 def _first_contacts(tenant_id: int, count: int) -> list[int]:
     with tenant_scope(tenant_id):
         return list(db.session.scalars(select(Contact.id).order_by(Contact.id).limit(count)))
@@ -180,89 +175,7 @@ def _admin_actor(tenant_id: int) -> str:
 # --- the long chain ----------------------------------------------------------------------------
 
 
-def _entry_rows(rng: random.Random, tenant_id: int, users: list[tuple[int, str]],
-                contacts: list[tuple[int, str]], count: int) -> Iterator[dict[str, Any]]:
-    """Yield `count` realistic entries, oldest first, spread evenly over `YEARS` years."""
-    now = utcnow()
-    start = now - timedelta(days=365 * YEARS)
-    step = (now - start) / count
-    actions = [name for name, weight in ACTION_MIX for _ in range(weight)]
-    for n in range(count):
-        user_id, email = rng.choice(users)
-        action = rng.choice(actions)
-        contact_id, name = rng.choice(contacts)
-        row: dict[str, Any] = {
-            "tenant_id": tenant_id, "seq": None, "at": start + step * n,
-            "actor": f"user:{email}", "user_id": user_id, "action": action,
-            "target_type": None, "target_id": None, "contact_id": None,
-            "request_id": f"{rng.getrandbits(64):016x}", "info": None, "label": None,
-            "label_key": None, "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7",
-            "user_agent": rng.choice(USER_AGENTS), "details": None, "redacted_at": None,
-            "redaction": None,
-        }
-        if action in ("viewed", "updated", "created"):
-            row.update(target_type="contact", target_id=contact_id,
-                              contact_id=contact_id, label=name)
-            if action == "updated":
-                row["info"] = chain.json_text({"fields": ["phone"]})
-                row["details"] = chain.json_text(
-                    {"changes": {"phone": ["01 234 56 78", f"041 {n % 1000:03d} 000"]}})
-        elif action == "list_viewed":
-            row.update(target_type="contacts",
-                              info=chain.json_text({"page": n % 5, "rows": 50,
-                                                    "filtered": False}))
-        elif action in ("login", "logout"):
-            row.update(target_type="user_account", target_id=user_id, label=email)
-        elif action == "exported":
-            row.update(target_type="contact", target_id=contact_id,
-                              contact_id=contact_id, label=name,
-                              info=chain.json_text({"what": "subject data", "format": "docx",
-                                                    "rows": 12}))
-        else:
-            row.update(label="kontakti.xlsx", info=chain.json_text(
-                {"what": "contacts", "rows_read": 100, "created": 90, "updated": 8,
-                 "rejected": 2}))
-        if row["label"]:
-            row["label_key"] = search_key(row["label"])
-        yield row
-
-
-def fill_chain(app: Flask, tenant_id: int, count: int, seed: int) -> None:
-    """Append `count` generated, correctly hashed entries to the tenant's chain, in batches
-    (Core inserts, as the recorder does at commit time)."""
-    rng = random.Random(f"crm-bench-audit:{seed}")
-    with app.app_context(), tenant_scope(tenant_id):
-        users = [tuple(row) for row in db.session.execute(
-            select(User.id, User.email).order_by(User.id))]
-        contacts = [(row.id, f"{row.first_name} {row.last_name}") for row in db.session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name).order_by(Contact.id))]
-        connection = db.session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA cache_size=-262144")
-        seq, previous = chain.lock_head(connection, tenant_id)
-        batch: list[dict[str, Any]] = []
-        for row in _entry_rows(rng, tenant_id, users, contacts, count):
-            row["salt"] = secrets.token_hex(8)
-            row["digest"] = chain.details_digest(row["salt"], row["label"], row["ip"],
-                                                 row["user_agent"], row["details"])
-            seq += 1
-            row["seq"] = seq
-            row["hash"] = previous = chain.entry_hash(previous, chain.chained_fields(row))
-            batch.append(row)
-            if len(batch) >= BATCH_SIZE:
-                connection.execute(insert(AuditEntry.__table__), batch)
-                batch = []
-        if batch:
-            connection.execute(insert(AuditEntry.__table__), batch)
-        connection.execute(update(AuditChain.__table__)
-                           .where(AuditChain.__table__.c.chain == tenant_id)
-                           .values(last_seq=seq, last_hash=previous))
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE")
-        db.session.commit()
-
-
-def long_chain_app(databases: Databases, bench: Any, count: int, contacts: int
+def long_chain_app(databases: ScratchDatabases, bench: Any, count: int, contacts: int
                    ) -> tuple[Flask, int, bool]:
     """An app whose first tenant's chain holds `count` entries; on SQLite the file is cached
     (keyed by sizes, seed, migrations and this module). Returns (app, tenant id, reused)."""
@@ -271,8 +184,9 @@ def long_chain_app(databases: Databases, bench: Any, count: int, contacts: int
         cache = Path(bench.results_dir) / "cache"
         cache.mkdir(parents=True, exist_ok=True)
         probe = databases.app("sqlite://")
+        code = b"".join(Path(f).read_bytes() for f in (__file__, datagen_audit.__file__))
         key_text = json.dumps({"params": params, "schema": schema_fingerprint(probe),
-                               "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()},
+                               "code": hashlib.sha256(code).hexdigest()},
                               sort_keys=True)
         key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
         path = cache / f"audit{count}-seed{bench.seed}-{key}.sqlite3"
@@ -291,14 +205,14 @@ def long_chain_app(databases: Databases, bench: Any, count: int, contacts: int
     return _build_long_chain(databases, databases.url("chain"), params), 1, False
 
 
-def _build_long_chain(databases: Databases, url: str, params: dict[str, Any]) -> Flask:
+def _build_long_chain(databases: ScratchDatabases, url: str, params: dict[str, Any]) -> Flask:
     app = databases.app(url)
     upgrade(app)
     summary = generate(app, tenants=1, contacts_per_tenant=params["contacts"],
                        seed=params["seed"])
     tenant_id = summary.tenant_ids[0]
     enable_audit(app, tenant_id)
-    fill_chain(app, tenant_id, params["entries"] - 1, params["seed"])
+    generate_audit(app, tenant_id, params["entries"] - 1, params["seed"])
     return app
 
 
@@ -326,7 +240,7 @@ def _closing(function: Callable[[], Any]) -> Callable[[], Any]:
 @benchmark("audit")
 def audit(bench: Any) -> Iterator[Comparison]:
     """Yield the audit figures: write overhead, then history, pages and verify."""
-    databases = Databases(bench)
+    databases = ScratchDatabases(bench, "audit", ("audit",), {"ADMIN_PAGE_SIZE": PAGE_SIZE})
     try:
         yield from _write_overhead(bench, databases)
         yield from _long_chain(bench, databases)
@@ -334,19 +248,18 @@ def audit(bench: Any) -> Iterator[Comparison]:
         databases.close()
 
 
-def _write_overhead(bench: Any, databases: Databases) -> Iterator[Comparison]:
-    """Two small tenants, audit on for the first: contact updates, then page requests."""
+def _write_overhead(bench: Any, databases: ScratchDatabases) -> Iterator[Comparison]:
+    """Two small tenants, audit on for the first: contact updates, the create + update
+    figures beside django-auditlog's, then page requests."""
     updates = QUICK_UPDATES if bench.quick else UPDATES
-    app = databases.app(databases.url("writes"))
-    upgrade(app)
+    app = databases.migrated_app("writes")
     summary = generate(app, tenants=2, contacts_per_tenant=updates, seed=bench.seed)
     audited, plain = summary.tenant_ids
     enable_audit(app, audited)
     with app.app_context():
-        ours = contact_updates(audited, _first_contacts(audited, updates),
-                               _admin_actor(audited))
-        alternative = contact_updates(plain, _first_contacts(plain, updates),
-                                      _admin_actor(plain))
+        actors = {tenant_id: _admin_actor(tenant_id) for tenant_id in (audited, plain)}
+        ours = contact_updates(audited, _first_contacts(audited, updates), actors[audited])
+        alternative = contact_updates(plain, _first_contacts(plain, updates), actors[plain])
         yield Comparison(
             name="audit.write_overhead",
             description=f"{updates:,} contact updates, one transaction each",
@@ -355,7 +268,9 @@ def _write_overhead(bench: Any, databases: Databases) -> Iterator[Comparison]:
             target=ratio_at_most(1.5),
             ours_label="audit on (entry chained at commit)",
             alternative_label="audit off",
+            repeat=_write_repeat(bench), warmup=WRITE_WARMUP,
         )
+        yield from _create_update_overhead(bench, databases, audited, plain, actors)
         with tenant_scope(audited):
             report = verify_chain(audited)
         if not report.ok:
@@ -367,6 +282,8 @@ def _write_overhead(bench: Any, databases: Databases) -> Iterator[Comparison]:
     clients = {tenant_id: _logged_in(app, email) for tenant_id, email in admins.items()}
     for name, what, path in (
         ("request_list", f"contact list page ({PAGE_SIZE} rows)", "/admin/contacts/"),
+        ("request_search", f"contact list searched for 'novak' ({PAGE_SIZE} rows)",
+         "/admin/contacts/?search=novak"),
         ("request_detail", "contact detail page", "/admin/contacts/details/?id={id}"),
     ):
         yield Comparison(
@@ -378,6 +295,56 @@ def _write_overhead(bench: Any, databases: Databases) -> Iterator[Comparison]:
             ours_label="audit on (entry per request)",
             alternative_label="audit off",
         )
+
+
+def _create_update_overhead(bench: Any, databases: ScratchDatabases, audited: int,
+                            plain: int, actors: dict[int, str]) -> Iterator[Comparison]:
+    """django-auditlog's write overhead on a minimal Django app, then ours on the same
+    writes with the same people, judged against it."""
+    try:
+        from bench.peers import django_auditlog_peer
+    except ImportError as exc:  # Django is only in the `bench` extra
+        raise RuntimeError("audit: the django-auditlog peer needs the bench extra "
+                           "(make bench, or pip install -e '.[bench]')") from exc
+    count = QUICK_PEER_PEOPLE if bench.quick else PEER_PEOPLE
+    people = people_to_write(bench.seed, count)
+    what = (f"create {count:,} contacts, then change each one's phone, one transaction per "
+            f"write ({2 * count:,} writes)")
+    peer = django_auditlog_peer.prepare(databases.url("django_auditlog"), people)
+    try:
+        yield Comparison(
+            name=PEER_FIGURE,
+            description=f"django-auditlog {_version('django-auditlog')} on Django "
+                        f"{_version('django')}: {what}",
+            ours=peer.audited, alternative=peer.plain,
+            target=reference_for("audit.create_update_overhead"),
+            ours_label="model registered (LogEntry per write)",
+            alternative_label="model not registered",
+            repeat=_write_repeat(bench), warmup=WRITE_WARMUP,
+        )
+        counts = peer.counts()
+        if counts["log_entries"] != counts["audited"] * 2 or counts["plain"] != counts["audited"]:
+            raise AssertionError(f"{PEER_FIGURE}: unexpected rows {counts}")
+    finally:
+        peer.close()
+    yield Comparison(
+        name="audit.create_update_overhead",
+        description=f"ours: {what}",
+        ours=contact_creates_and_updates(audited, people, actors[audited]),
+        alternative=contact_creates_and_updates(plain, people, actors[plain]),
+        target=ratio_at_most_that_of(PEER_FIGURE, "django-auditlog's"),
+        ours_label="audit on (entry chained at commit)",
+        alternative_label="audit off",
+        repeat=_write_repeat(bench), warmup=WRITE_WARMUP,
+    )
+
+
+def _write_repeat(bench: Any) -> int:
+    return QUICK_WRITE_REPEAT if bench.quick else WRITE_REPEAT
+
+
+def _version(distribution: str) -> str:
+    return importlib.metadata.version(distribution)
 
 
 def _admin_with_password(tenant_id: int) -> str:
@@ -413,7 +380,7 @@ def _page(client: Any, path: str) -> Callable[[], int]:
     return run
 
 
-def _long_chain(bench: Any, databases: Databases) -> Iterator[Comparison]:
+def _long_chain(bench: Any, databases: ScratchDatabases) -> Iterator[Comparison]:
     count = QUICK_ENTRIES if bench.quick else ENTRIES
     contacts = QUICK_CONTACTS if bench.quick else CONTACTS
     app, tenant_id, _reused = long_chain_app(databases, bench, count, contacts)

@@ -7,9 +7,10 @@ DOCX helper or XLSX writer, keeping the export record and reporting it through
 `crm_records_exported` (rolled back after each call, so the data stays the same). Target:
 a median of at most 5 s each (issue 9).
 
-Unlike the other benchmarks this one needs plugins, so it builds its own app with the
-installed plugins among `export`, `gdpr_consents` and `audit` on a database of its own (a
-SQLite file in `bench/results/`, removed afterwards, or the run's PostgreSQL database).
+Unlike the core's benchmarks this one needs plugins, so it builds its own app with the
+installed plugins among `export`, `gdpr_consents` and `audit` on a database of its own
+(`bench.databases.ScratchDatabases`: a SQLite file in `bench/results/export/` or the
+PostgreSQL database `crm_bench_export_export_<pid>`, removed afterwards).
 Consents come from the `gdpr_consents` plugin and audit entries from the `audit` plugin
 (recorded by emitting `crm_record_viewed`, as a detail page does); a section only appears
 in the export when its plugin contributes one through `crm_subject_data`. The figure's
@@ -19,23 +20,20 @@ description says which sections and how many rows the export held.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from bench.databases import ScratchDatabases
 from bench.runner import Comparison, benchmark, median_at_most_ms
-from core.app import create_app
 from core.clock import utcnow
 from core.db import db
 from core.events import context
 from core.models import Activity, Company, Contact, Tenant
 from core.models.crm import ActivityKind
 from core.plugin_host import discover
-from core.schema import upgrade
 from core.scoping import tenant_scope
 
 SIZES = {"activities": 5_000, "consents": 50, "audit": 10_000}
@@ -45,26 +43,13 @@ TARGET_MS = 5_000
 BATCH = 1_000
 
 
-def _app(ctx: Any) -> tuple[Flask, Path | None]:
+def _app(ctx: Any) -> tuple[Flask, ScratchDatabases]:
     available = discover()
-    plugins = [name for name in WANTED_PLUGINS if name in available]
+    plugins = tuple(name for name in WANTED_PLUGINS if name in available)
     if "export" not in plugins:
         raise RuntimeError("the export plugin is not available; install the project")
-    sqlite_file = None
-    if ctx.db_kind == "postgresql":
-        uri = ctx._create_postgres_database()
-    else:
-        sqlite_file = ctx.results_dir / f"export-bench-{os.getpid()}.sqlite3"
-        sqlite_file.unlink(missing_ok=True)
-        uri = f"sqlite:///{sqlite_file}"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "INSTANCE_DIR": str(ctx.results_dir / "instance"),
-        "TESTING": True,
-        "PLUGINS": plugins,
-    })
-    upgrade(app)
-    return app, sqlite_file
+    databases = ScratchDatabases(ctx, "export", plugins)
+    return databases.migrated_app("export"), databases
 
 
 def _generate(app: Flask, sizes: dict[str, int]) -> tuple[int, int, list[str]]:
@@ -167,7 +152,7 @@ def _contents(tenant_id: int, contact_id: int) -> str:
 def export(ctx: Any) -> Iterator[Comparison]:
     """Yield the Word and Excel figures of one busy person's export."""
     sizes = QUICK_SIZES if ctx.quick else SIZES
-    app, sqlite_file = _app(ctx)
+    app, databases = _app(ctx)
     try:
         with app.app_context():
             tenant_id, contact_id, notes = _generate(app, sizes)
@@ -186,10 +171,4 @@ def export(ctx: Any) -> Iterator[Comparison]:
                     ours_label="gather + write + record",
                 )
     finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if sqlite_file is not None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
-
+        databases.close()

@@ -6,9 +6,12 @@
   with a `RecordRef` per row, files removed at each commit) against the same question as
   hand-written SQL (`DELETE ... WHERE deletion_unit IN (...)` per table, one transaction,
   then unlinking the files), each on a tenant of its own. A purge uses up its data, so this
-  figure runs once per side. Target: ratio <= 3 (ours also tells the plugins about every
+  figure runs once per side. Target: what a user needs, an absolute time: a trash of
+  100,000 contacts emptied (by `crm trash empty` or the nightly `crm trash purge-expired`)
+  within 2 minutes, i.e. 1.2 ms per unit (6 s for the 5,000 of `--quick`). The hand-written
+  SQL beside it shows the floor; ours does more on purpose (it tells the plugins about every
   row, loads the rows it reports, and commits every 250 units so that no writer waits long
-  behind it).
+  behind it), so the ratio is reported, not judged.
 * `trash.erase`: a contact with 10,000 related rows (1,000 with `--quick`): 6,000 activities
   with only them, 2,000 activities shared with someone else and 2,000 attachment files,
   erased by `plugins.trash.erasure.erase_subject` (the core's and every enabled plugin's
@@ -26,28 +29,24 @@ inserts, as autovacuum would); the attachment files go to
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import func, insert, select, text
 
-from bench.runner import Comparison, benchmark, median_at_most_ms, ratio_at_most
-from core.app import create_app
+from bench.databases import ScratchDatabases
+from bench.runner import Comparison, benchmark, median_at_most_ms
 from core.attachments import attachment_store
 from core.clock import utcnow
 from core.db import db
 from core.events import context
 from core.models import Activity, Attachment, Contact, Tenant, activity_participant
 from core.models.crm import ActivityKind
-from core.schema import upgrade
 from core.scoping import all_tenants, including_deleted, tenant_scope
 from core.text import search_key
 from plugins.trash.erasure import ERASE, erase_subject, find_by_email
@@ -58,59 +57,11 @@ PURGE_CONTACTS = 100_000
 QUICK_PURGE_CONTACTS = 5_000
 RELATED = 10_000
 QUICK_RELATED = 1_000
+PURGE_MS_PER_UNIT = 1.2  # 100,000 contacts in 2 minutes
 ERASE_REPEAT = 3
 ERASE_WARMUP = 1
 BATCH = 5_000
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class TrashDatabase:
-    """The run's own database and app (trash plugin installed)."""
-
-    def __init__(self, bench: Any) -> None:
-        self.bench = bench
-        self.folder = Path(bench.results_dir) / "trash"
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.pg_name: str | None = None
-        self.app = self._make_app(self._url())
-        upgrade(self.app)
-
-    def _url(self) -> str:
-        if self.bench.db_kind == "sqlite":
-            return f"sqlite:///{self.folder / 'trash.sqlite3'}"
-        self.pg_name = f"crm_bench_trash_{os.getpid()}"
-        with self._admin().connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{self.pg_name}"'))
-        return make_url(self.bench.postgres_url).set(database=self.pg_name).render_as_string(
-            hide_password=False)
-
-    def _make_app(self, url: str) -> Flask:
-        return create_app({
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_DIR": str(self.folder / "instance"),
-            "TESTING": True,
-            "PLUGINS": ["trash"],
-        })
-
-    def _admin(self) -> Any:
-        url = make_url(self.bench.postgres_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, isolation_level="AUTOCOMMIT")
-
-    def close(self) -> None:
-        """Close the app's connections, drop the PostgreSQL database, remove the files."""
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if self.pg_name is not None:
-            engine = self._admin()
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-            engine.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -379,8 +330,8 @@ def trash(ctx: Any) -> Iterator[Comparison]:
     """Yield the purge and the erasure figures."""
     contacts = QUICK_PURGE_CONTACTS if ctx.quick else PURGE_CONTACTS
     related = QUICK_RELATED if ctx.quick else RELATED
-    database = TrashDatabase(ctx)
-    app = database.app
+    database = ScratchDatabases(ctx, "trash", ("trash",))
+    app = database.migrated_app("trash")
     try:
         ours_tenant, sql_tenant = new_tenant(app, "ours"), new_tenant(app, "sql")
         ours_units = make_trashed_contacts(app, ours_tenant, contacts)
@@ -392,7 +343,9 @@ def trash(ctx: Any) -> Iterator[Comparison]:
             name="trash.purge",
             description=(f"purge {contacts:,} trashed contacts, each with an activity and an "
                          f"attachment file ({3 * contacts:,} rows, {contacts:,} files)"),
-            ours=ours_side, alternative=sql_side, target=ratio_at_most(3.0),
+            ours=ours_side, alternative=sql_side,
+            target=median_at_most_ms(contacts * PURGE_MS_PER_UNIT,
+                                     f"{PURGE_MS_PER_UNIT:g} ms per unit: 100,000 in 2 min"),
             ours_label="ours (purge_units, batches of 250)",
             alternative_label="hand-written SQL, one transaction",
             repeat=1, warmup=0, measure_memory=False,

@@ -4,32 +4,35 @@ Uploads go through the one store (`core.attachments`), which checks the size and
 read from the bytes before anything is kept; a refusal is shown on the record's page with
 its status (413, 415), never a 500. Request bodies over `MAX_CONTENT_LENGTH` are refused
 by Flask before they are read (413). Downloads are `Content-Disposition: attachment` and
-only for users of the attachment's tenant (another tenant's id answers 404).
+only for users of the attachment's tenant whose owning record (a core record or a plugin's,
+such as a consent's proof) is there for them: another tenant's id, a file of a trashed
+record, or of a plugin the tenant has switched off answers 404.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.attachments import AttachmentRejected, attachment_store
+from core.attachments import AttachmentRejected, attachment_store, owner_model
 from core.db import db
 from core.events import context
-from core.models import Activity, Attachment, Company, Contact
+from core.models import Attachment
 from core.records import delete_record
+from core.schema import CORE_BRANCH, table_owner
 
 from .access import CrmViewMixin
 
-# owner_type -> (model, admin endpoint) of the core records that take attachments
-CORE_OWNERS: dict[str, tuple[type, str]] = {
-    "contact": (Contact, "contacts"),
-    "company": (Company, "companies"),
-    "activity": (Activity, "activities"),
+# owner_type -> admin endpoint of the page of the core records that take attachments
+CORE_OWNER_PAGES: dict[str, str] = {
+    "contact": "contacts",
+    "company": "companies",
+    "activity": "activities",
 }
 
 
@@ -117,19 +120,29 @@ class AttachmentView(CrmViewMixin, BaseView):
         return redirect(get_redirect_target() or back)
 
     def _visible(self, attachment_id: int) -> Attachment:
-        """The tenant's attachment whose record is still there, else 404."""
+        """The tenant's attachment whose owning record the tenant can see, else 404: the
+        owner is found through the one owner mapping (`core.attachments.owner_model`) and
+        read through the tenant scope; a plugin's record counts only while the tenant has
+        that plugin enabled, and a file whose owner type no model knows is not served."""
         attachment = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id))
         if attachment is None:
             abort(404)
-        owner = CORE_OWNERS.get(attachment.owner_type)
-        if owner is not None:
-            model = owner[0]
-            if db.session.scalar(select(model.id).where(model.id == attachment.owner_id)) is None:
-                abort(404)
+        model = owner_model(attachment.owner_type)
+        if model is None or not self._owner_enabled(model):
+            abort(404)
+        if db.session.scalar(select(model.id).where(model.id == attachment.owner_id)) is None:
+            abort(404)
         return attachment
 
+    def _owner_enabled(self, model: type) -> bool:
+        branch = table_owner(current_app, model.__table__.name)
+        if branch == CORE_BRANCH:
+            return True
+        host = current_app.extensions["crm"]["plugins"]
+        return branch is not None and host.is_enabled(context().tenant_id, branch)
+
     def _owner_url(self, attachment: Attachment) -> str:
-        owner = CORE_OWNERS.get(attachment.owner_type)
-        if owner is None:
+        page = CORE_OWNER_PAGES.get(attachment.owner_type)
+        if page is None:
             return url_for("admin.index")
-        return url_for(f"{owner[1]}.details_view", id=attachment.owner_id)
+        return url_for(f"{page}.details_view", id=attachment.owner_id)

@@ -16,6 +16,7 @@ from flask_admin.theme import Bootstrap4Theme
 from core.db import db
 from core.models import Activity, Company, Contact, Tenant, User
 from core.plugin_host import PluginError, PluginHost
+from core.security_headers import csp_nonce
 
 from .access import CrmViewMixin
 from .attachments import AttachmentView
@@ -33,6 +34,7 @@ def init_admin(app: Flask) -> Admin:
         name="CRM",
         theme=Bootstrap4Theme(base_template="crm/admin_base.html"),
         index_view=HomeView(name="Home", url="/admin", endpoint="admin"),
+        csp_nonce_generator=csp_nonce,
     )
     page_size = int(app.config["ADMIN_PAGE_SIZE"])
     for view in core_views():

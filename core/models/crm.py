@@ -76,6 +76,14 @@ class Tag(TenantOwned, db.Model):
         return self.name
 
 
+def person_label(first_name: str | None, last_name: str | None, email: str | None,
+                 contact_id: int | None) -> str:
+    """How a contact is named (its `str()`): first and last name, else the e-mail, else
+    `contact #id`."""
+    name = f"{first_name or ''} {last_name or ''}".strip()
+    return name or (email or f"contact #{contact_id}")
+
+
 class Contact(TenantOwned, SoftDeletable, Timestamped, db.Model):
     """A person. The e-mail is stored normalized and is unique per tenant among live rows."""
 
@@ -139,8 +147,7 @@ class Contact(TenantOwned, SoftDeletable, Timestamped, db.Model):
     @property
     def full_name(self) -> str:
         """First and last name, or the e-mail when both are empty."""
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or (self.email or f"contact #{self.id}")
+        return person_label(self.first_name, self.last_name, self.email, self.id)
 
     def __str__(self) -> str:
         return self.full_name

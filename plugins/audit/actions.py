@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from core.events import EventContext, field_changes, record_type
+from core.events import CreatedRecord, EventContext, field_changes, record_type
 from plugins.audit.recorder import record
 
 LOGIN = "login"
@@ -168,6 +168,19 @@ def record_created(ctx: EventContext, record_: Any) -> None:
               if after not in (None, "", [])}
     record(ctx, CREATED, details={"values": values} if values else None,
            **record_target(record_))
+
+
+def records_created(ctx: EventContext, records: list[CreatedRecord]) -> None:
+    """Records inserted by a bulk write: the entry `record_created` makes for each (its
+    contact: the record itself for a contact, else its `contact_id`)."""
+    for created in records:
+        values = {name: value for name, value in created.values.items()
+                  if name not in _BOOKKEEPING and value not in (None, "", [])}
+        contact_id = created.id if created.type == "contact" else created.values.get(
+            "contact_id")
+        record(ctx, CREATED, details={"values": values} if values else None,
+               target_type=created.type, target_id=created.id, label=created.label,
+               contact_id=contact_id if isinstance(contact_id, int) else None)
 
 
 def record_updated(ctx: EventContext, record_: Any,

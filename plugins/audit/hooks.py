@@ -93,6 +93,12 @@ def crm_record_created(ctx: Any, record: Any) -> None:
 
 
 @hookimpl
+def crm_records_created(ctx: Any, records: list[Any]) -> None:
+    """Record each of many records inserted together, as `crm_record_created` would."""
+    actions.records_created(ctx, records)
+
+
+@hookimpl
 def crm_record_updated(ctx: Any, record: Any, changes: dict[str, tuple[Any, Any]]) -> None:
     """Record an update, field by field."""
     actions.record_updated(ctx, record, changes)

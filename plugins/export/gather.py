@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core.attachments import owned_by
 from core.clock import to_local, utcnow
 from core.db import db
 from core.events import EventContext, Section
@@ -289,8 +290,7 @@ def company_pack(ctx: EventContext, company: Company) -> Pack:
                      ", ".join(p.full_name for p in ours),
                      len(activity.participants) - len(ours)])
     files = db.session.scalars(
-        select(Attachment).where(Attachment.owner_type == "company",
-                                 Attachment.owner_id == company.id)
+        select(Attachment).where(owned_by(company, [company.id]))
         .order_by(Attachment.created_at, Attachment.id)
     ).all()
     attachments = Section("attachments", "Attachments",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from core.db import db
@@ -10,6 +11,9 @@ from plugins.export import panel, register
 from plugins.export.admin import ExportView, SubjectRequestView
 from plugins.export.cli import export
 from plugins.export.models import MODELS, SubjectRequest
+
+# the export pages' script (review.js), served by the export view's own blueprint
+STATIC_DIR = Path(__file__).parent / "static"
 
 # --- boot hooks ------------------------------------------------------------------------------
 
@@ -31,7 +35,8 @@ def crm_register_admin_views(admin: Any) -> list[Any]:
     """The export pages (`/admin/export/`) and the subject-request register (new view
     objects on every call: a view serves one app)."""
     return [
-        ExportView(name="Export", endpoint="export_subject", url="export"),
+        ExportView(name="Export", endpoint="export_subject", url="export",
+                   static_folder=str(STATIC_DIR)),
         SubjectRequestView(SubjectRequest, db, name="Subject requests",
                            endpoint="export_requests"),
     ]

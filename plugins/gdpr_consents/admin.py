@@ -6,8 +6,10 @@
   or XLSX, save it; saved segments with their counts.
 - Expiring: granted consents that expire within the tenant's `expiring_days`.
 - Without consent: personal contacts without a valid consent to any marketing purpose.
-- The contact page's actions (no menu entry): add a consent with a proof, withdraw, mark an
-  address undeliverable, download a consent receipt.
+- The contact page's actions (no menu entry): add a consent with a proof, record a refusal
+  (a "no", with a proof too), correct a consent entered wrongly (rectification: a reason
+  is required, the old values stay in the history), withdraw, mark an address
+  undeliverable, download a consent receipt.
 
 Every page inherits the core's access rule (`CrmViewMixin`): login, role, and 404 for tenants
 that have not enabled the plugin. Bad input is answered with its message and a 4xx status,
@@ -33,7 +35,7 @@ from core.db import db
 from core.events import context
 from core.models import Company, Contact, Tag
 from core.settings import get_setting
-from plugins.gdpr_consents import PLUGIN, deliverability, expiry, segments
+from plugins.gdpr_consents import PLUGIN, corrections, deliverability, expiry, segments
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.lookup import tenant_row
@@ -123,25 +125,68 @@ class ContactConsentsView(CrmViewMixin, BaseView):
 
     @expose("/<int:contact_id>/add", methods=("POST",))
     def add(self, contact_id: int) -> Any:
-        """Record a consent of the contact, with an optional proof file."""
+        """Record the contact's answer for a purpose, with optional proof files: a consent,
+        or with `answer=refused` a refusal (the person said no) dated `given_at`."""
         contact = self._contact(contact_id)
         form = request.form.to_dict()
         uploads = [f for f in request.files.getlist("proof") if f and f.filename]
+        proofs = [consent_logic.Proof(f.filename, f.stream) for f in uploads]
+        refused = form.get("answer") == "refused"
         ctx = context()
         try:
-            consent = consent_logic.grant(
-                ctx, contact, form.get("purpose") or None, given_at=form.get("given_at"),
-                duration_months=form.get("duration_months"),
-                source=form.get("source") or "manual",
-                source_detail=form.get("source_detail"),
-                proofs=[consent_logic.Proof(f.filename, f.stream) for f in uploads],
-            )
+            fields = {k.removeprefix("field_"): v for k, v in form.items()
+                      if k.startswith("field_")}
+            if refused:
+                consent = consent_logic.refuse(
+                    ctx, contact, form.get("purpose") or None, refused_at=form.get("given_at"),
+                    source=form.get("source") or "manual",
+                    source_detail=form.get("source_detail"), proofs=proofs,
+                )
+            else:
+                consent = consent_logic.grant(
+                    ctx, contact, form.get("purpose") or None, given_at=form.get("given_at"),
+                    duration_months=form.get("duration_months"),
+                    source=form.get("source") or "manual",
+                    source_detail=form.get("source_detail"), proofs=proofs, fields=fields,
+                )
             db.session.commit()
         except ConsentInputError as exc:
             db.session.rollback()
             return self._problem(str(exc), exc.status, self._contact(contact_id), form)
-        flash(f"Consent to '{consent.purpose.name}' recorded.", "success")
+        what = "Refusal" if refused else "Consent"
+        flash(f"{what} for '{consent.purpose.name}' recorded.", "success")
         return redirect(_contact_url(contact.id))
+
+    @expose("/consent/<int:consent_id>/rectify", methods=("GET", "POST"))
+    def rectify(self, consent_id: int) -> Any:
+        """Correct a consent entered wrongly (dates, duration, source): a form with its
+        recorded values; on POST the changed fields and a reason are recorded as a
+        rectification event, the old values kept in the history."""
+        consent = self._consent(consent_id)
+        ctx = context()
+        shown = corrections.form_values(ctx, consent)
+        if request.method == "GET":
+            return self._rectify_page(consent, shown)
+        submitted = request.form.to_dict()
+        changes = corrections.changes_from(ctx, consent, submitted)
+        try:
+            consent_logic.rectify(ctx, consent, reason=submitted.get("reason", ""), **changes)
+            db.session.commit()
+        except ConsentInputError as exc:
+            db.session.rollback()
+            consent = self._consent(consent_id)
+            return self._rectify_page(consent, {**shown, **submitted}, str(exc)), exc.status
+        flash(f"Consent to '{consent.purpose.name}' corrected.", "success")
+        return redirect(_contact_url(consent.contact_id))
+
+    def _rectify_page(self, consent: Consent, values: dict[str, Any],
+                      error: str | None = None) -> str:
+        return self.render(
+            "gdpr_consents/rectify.html", consent=consent, values=values, error=error,
+            sources=sorted(consent_logic.known_sources(context()).values(),
+                           key=lambda s: s["code"]),
+            back=_contact_url(consent.contact_id), show_time=show_time,
+        )
 
     @expose("/consent/<int:consent_id>/withdraw", methods=("POST",))
     def withdraw(self, consent_id: int) -> Any:

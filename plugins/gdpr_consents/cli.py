@@ -58,6 +58,23 @@ def tenant_command(slug: str) -> Iterator[tuple[Tenant, EventContext]]:
             raise CliError(f"{exc}") from exc
 
 
+PROOFS = click.option(
+    "--proof", "proof_files", multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A scan, PDF or photo of the signed form (repeatable).")
+
+
+@contextmanager
+def opened_proofs(paths: tuple[Path, ...]) -> Iterator[list[consent_logic.Proof]]:
+    """The files `paths` opened as proofs, closed afterwards."""
+    handles = [path.open("rb") for path in paths]
+    try:
+        yield [consent_logic.Proof(p.name, h) for p, h in zip(paths, handles, strict=True)]
+    finally:
+        for handle in handles:
+            handle.close()
+
+
 def _iso(moment: Any, tz: str) -> str | None:
     local = to_local(moment, tz)
     return None if local is None else local.isoformat()
@@ -191,29 +208,33 @@ def consents_list(tenant_slug: str, email: str | None, as_json: bool) -> None:
 @click.option("--notice-version", default=None, help="Version of the notice shown.")
 @click.option("--notice-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="The exact notice text shown (a UTF-8 text file).")
-@click.option("--proof", "proof_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A scan or PDF of the signed consent (repeatable).")
+@PROOFS
+@click.option("--field", "extra_fields", multiple=True, metavar="NAME=VALUE",
+              help="An extra field a plugin adds for the source, e.g. "
+                   "receipt_number=AC-000123 (repeatable).")
 def consents_grant(email: str, purpose: str, tenant_slug: str, given_at: str,
                    months: str | None, expires_at: str | None, source: str,
                    source_detail: str | None, notice_version: str | None,
-                   notice_file: Path | None, proof_files: tuple[Path, ...]) -> None:
+                   notice_file: Path | None, proof_files: tuple[Path, ...],
+                   extra_fields: tuple[str, ...]) -> None:
     """Record that the contact EMAIL gave consent to PURPOSE."""
+    fields = {}
+    for item in extra_fields:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--field '{item}' is not NAME=VALUE.")
+        fields[name.strip()] = value
     with tenant_command(tenant_slug) as (tenant, ctx):
         contact = consent_logic.find_contact(email)
-        handles = [path.open("rb") for path in proof_files]
-        try:
+        with opened_proofs(proof_files) as proofs:
             consent = consent_logic.grant(
                 ctx, contact, purpose, given_at=given_at, duration_months=months,
                 expires_at=expires_at, source=source, source_detail=source_detail,
                 notice_version=notice_version,
                 notice_text=notice_file.read_text(encoding="utf-8") if notice_file else None,
-                proofs=[consent_logic.Proof(p.name, h) for p, h in zip(proof_files, handles,
-                                                                         strict=True)],
+                proofs=proofs,
+                fields=fields,
             )
-        finally:
-            for handle in handles:
-                handle.close()
         db.session.commit()
         until = _shown(consent.expires_at, tenant.time_zone)
         click.echo(f"Consent of {contact.email} to '{consent.purpose.code}' is granted "
@@ -230,14 +251,52 @@ def consents_withdraw(email: str, purpose: str, tenant_slug: str, withdrawn_at: 
                       reason: str | None) -> None:
     """Withdraw the consent of the contact EMAIL to PURPOSE (its history stays)."""
     with tenant_command(tenant_slug) as (tenant, ctx):
-        contact = consent_logic.find_contact(email)
-        consent = consent_logic.find_consent(contact, get_purpose(purpose))
-        if consent is None:
-            raise ConsentInputError("purpose", f"{contact.email} has no consent to '{purpose}'.")
+        contact, consent = _consent_of(email, purpose)
         consent_logic.withdraw(ctx, consent, withdrawn_at=withdrawn_at, reason=reason)
         db.session.commit()
         click.echo(f"Consent of {contact.email} to '{purpose}' is withdrawn as of "
                    f"{_shown(consent.withdrawn_at, tenant.time_zone)}.")
+
+
+def _consent_of(email: str, purpose: str) -> tuple[Contact, Consent]:
+    """The contact EMAIL and its consent to PURPOSE, or ConsentInputError naming the one
+    that is not there."""
+    contact = consent_logic.find_contact(email)
+    consent = consent_logic.find_consent(contact, get_purpose(purpose))
+    if consent is None:
+        raise ConsentInputError("purpose", f"{contact.email} has no consent to '{purpose}'.")
+    return contact, consent
+
+
+@consents.command("rectify")
+@click.argument("email")
+@click.argument("purpose")
+@TENANT
+@click.option("--reason", required=True, help="Why the consent is corrected (required).")
+@click.option("--given-at", default=None, help="The right date it was given.")
+@click.option("--months", "duration_months", default=None,
+              help="The right duration in months ('' for until withdrawn).")
+@click.option("--expires-at", default=None, help="Or the right expiry date.")
+@click.option("--source", default=None, help="The right source code.")
+@click.option("--detail", "source_detail", default=None, help="The right source detail.")
+@click.option("--withdrawn-at", default=None, help="The right date of the withdrawal.")
+@click.option("--withdrawal-reason", default=None, help="The right withdrawal reason.")
+def consents_rectify(email: str, purpose: str, tenant_slug: str, reason: str,
+                     **corrections: str | None) -> None:
+    """Correct the consent of the contact EMAIL to PURPOSE that was entered wrongly; the
+    old values stay in its history with the reason."""
+    changes = {field: value for field, value in corrections.items() if value is not None}
+    with tenant_command(tenant_slug) as (tenant, ctx):
+        if not changes:
+            raise ConsentInputError("consent", "nothing to correct; give at least one of "
+                                    "--given-at, --months, --expires-at, --source, --detail, "
+                                    "--withdrawn-at, --withdrawal-reason.")
+        contact, consent = _consent_of(email, purpose)
+        consent_logic.rectify(ctx, consent, reason=reason, **changes)
+        db.session.commit()
+        click.echo(f"Consent of {contact.email} to '{purpose}' is corrected (given "
+                   f"{_shown(consent.given_at, tenant.time_zone)}, until "
+                   f"{_shown(consent.expires_at, tenant.time_zone)}).")
 
 
 @consents.command("refuse")
@@ -247,13 +306,16 @@ def consents_withdraw(email: str, purpose: str, tenant_slug: str, withdrawn_at: 
 @click.option("--at", "refused_at", default=None, help="When (default: now).")
 @click.option("--source", default="manual", show_default=True, help="Source code.")
 @click.option("--detail", "source_detail", default=None, help="Source detail.")
+@PROOFS
 def consents_refuse(email: str, purpose: str, tenant_slug: str, refused_at: str | None,
-                    source: str, source_detail: str | None) -> None:
+                    source: str, source_detail: str | None,
+                    proof_files: tuple[Path, ...]) -> None:
     """Record that the contact EMAIL said no to PURPOSE when asked."""
     with tenant_command(tenant_slug) as (_tenant, ctx):
         contact = consent_logic.find_contact(email)
-        consent_logic.refuse(ctx, contact, purpose, refused_at=refused_at or ctx.at,
-                             source=source, source_detail=source_detail)
+        with opened_proofs(proof_files) as proofs:
+            consent_logic.refuse(ctx, contact, purpose, refused_at=refused_at or ctx.at,
+                                 source=source, source_detail=source_detail, proofs=proofs)
         db.session.commit()
         click.echo(f"Refusal of {contact.email} for '{purpose}' is recorded.")
 
@@ -273,6 +335,8 @@ def consents_history(email: str, tenant_slug: str, as_json: bool) -> None:
             "state_before": e.state_before, "state_after": e.state_after,
             "effective_at": _iso(e.effective_at, tz), "by": e.actor, "source": e.source,
             "reason": e.reason,
+            "corrected": {field: {"before": old, "after": new} for field, (old, new)
+                          in consent_logic.corrected_fields(e).items()},
         } for e in events]
     show(items, as_json, lambda item: (
         f"{item['at'][:16]}  {item['purpose']:<12} {item['change']:<9} "

@@ -24,16 +24,16 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.attachments import AttachmentRejected, attachment_store
+from core.attachments import AttachmentRejected, attachment_store, owned_by, owner_type_of
 from core.clock import add_months, parse_as_of, start_of_day, zone
 from core.db import CrmSession, db
 from core.emails import InvalidEmail, normalize_email
 from core.events import EventContext, emit
 from core.models import Attachment, Contact
+from plugins.gdpr_consents.contributions import contributed
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.lookup import tenant_row
 from plugins.gdpr_consents.models import (
-    OWNER_TYPE,
     Consent,
     ConsentEvent,
     ConsentState,
@@ -46,6 +46,8 @@ from plugins.gdpr_consents.validity import current_state
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 SOURCE_CODE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+FIELD_VALUE_LIMIT = 255
 SOURCE_FIELDS = ("source_detail", "ip", "user_agent", "notice_version", "notice_text", "proof")
 ERASING_KEY = "gdpr_consents.erasing"
 
@@ -112,22 +114,57 @@ def known_sources(ctx: EventContext) -> dict[str, dict[str, Any]]:
     """Return the consent sources of the tenant ({code: {code, label, required}}): the
     built-in ones and those other plugins add through `crm_consent_sources`."""
     found: dict[str, dict[str, Any]] = {}
-    for contributed in emit("crm_consent_sources", ctx):
-        for source in contributed or []:
-            code = str(source.get("code", ""))
-            if not SOURCE_CODE_RE.match(code):
-                raise ValueError(f"consent source code '{code}' is not valid")
-            if code in found:
-                raise ValueError(f"consent source '{code}' is declared twice")
-            required = [f for f in source.get("required", []) if f in SOURCE_FIELDS]
-            found[code] = {"code": code, "label": str(source.get("label") or code),
-                           "required": required}
+    for code, source in contributed(ctx, "crm_consent_sources", "code", SOURCE_CODE_RE,
+                                    "consent source"):
+        required = [f for f in source.get("required", []) if f in SOURCE_FIELDS]
+        found[code] = {"code": code, "label": str(source.get("label") or code),
+                       "required": required}
     return found
 
 
-def _check_source(ctx: EventContext, source: str, present: dict[str, Any]) -> str:
+def consent_fields(ctx: EventContext) -> list[dict[str, Any]]:
+    """Return the extra consent fields of the tenant that plugins add through
+    `crm_consent_fields` ({name, label, sources, required, help, check}), by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, item in contributed(ctx, "crm_consent_fields", "name", FIELD_NAME_RE,
+                                  "consent field"):
+        found[name] = {"name": name, "label": str(item.get("label") or name),
+                       "sources": [str(s) for s in item.get("sources", [])],
+                       "required": bool(item.get("required")),
+                       "help": str(item.get("help") or ""), "check": item.get("check")}
+    return [found[name] for name in sorted(found)]
+
+
+def _check_fields(ctx: EventContext, source: str, given: dict[str, Any]) -> dict[str, str]:
+    """Return the extra field values a consent from `source` carries, checked: a required
+    one must be filled, and each filled one must pass its plugin's check."""
+    values: dict[str, str] = {}
+    for spec in consent_fields(ctx):
+        if source not in spec["sources"]:
+            continue
+        value = str(given.get(spec["name"]) or "").strip()
+        if not value:
+            if spec["required"]:
+                raise ConsentInputError(spec["name"], f"a consent from the source '{source}' "
+                                        f"needs its {spec['label'].lower()}.")
+            continue
+        if len(value) > FIELD_VALUE_LIMIT:
+            raise ConsentInputError(spec["name"], f"{spec['label']} is longer than "
+                                    f"{FIELD_VALUE_LIMIT} characters.")
+        problem = spec["check"](value) if spec["check"] else None
+        if problem:
+            raise ConsentInputError(spec["name"], problem)
+        values[spec["name"]] = value
+    return values
+
+
+def check_source(ctx: EventContext, source: str, present: dict[str, Any],
+                 sources: dict[str, dict[str, Any]] | None = None) -> str:
+    """Return the source code of `source` (lower-cased) when it is known and `present` holds
+    every field it requires, else raise ConsentInputError naming the field. `sources` are
+    the tenant's `known_sources` when the caller has them already (an import asks once)."""
     code = (source or "").strip().lower()
-    sources = known_sources(ctx)
+    sources = known_sources(ctx) if sources is None else sources
     if code not in sources:
         raise ConsentInputError(
             "source", f"'{source}' is not a consent source; use one of "
@@ -241,19 +278,44 @@ def _record_event(
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
 ) -> ConsentEvent:
-    after = snapshot(consent)
-    entry = ConsentEvent(
-        consent_id=consent.id,
-        contact_id=consent.contact_id,
-        purpose_id=consent.purpose_id,
+    entry = ConsentEvent(**consent_event(
+        ctx, consent.id, consent.contact_id, consent.purpose_id, kind, before,
+        snapshot(consent), effective_at=effective_at, reason=reason, payload=payload,
+        payload_ref=payload_ref))
+    db.session.add(entry)
+    db.session.flush()
+    emit("crm_consent_changed", ctx, consent=consent, event=entry)
+    return entry
+
+
+def consent_event(
+    ctx: EventContext,
+    consent_id: int,
+    contact_id: int,
+    purpose_id: int,
+    kind: EventKind,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    *,
+    effective_at: datetime | None,
+    reason: str | None = None,
+    payload: dict[str, Any] | None = None,
+    payload_ref: str | None = None,
+) -> dict[str, Any]:
+    """The values of a new history entry of the consent `consent_id` (for `ConsentEvent`):
+    `kind`, who (`ctx`), and the snapshots before (None for a new consent) and after."""
+    return dict(
+        consent_id=consent_id,
+        contact_id=contact_id,
+        purpose_id=purpose_id,
         kind=kind,
         state_before=before["state"] if before else None,
-        state_after=consent.state.value,
+        state_after=after["state"],
         at=ctx.at,
         effective_at=effective_at,
         actor=ctx.actor,
         user_id=ctx.user_id,
-        source=consent.source,
+        source=after["source"],
         reason=_clean(reason, 2000),
         before=before,
         after=after,
@@ -262,10 +324,6 @@ def _record_event(
         payload_ref=_clean(payload_ref, 255),
         payload=payload,
     )
-    db.session.add(entry)
-    db.session.flush()
-    emit("crm_consent_changed", ctx, consent=consent, event=entry)
-    return entry
 
 
 def history(consent_ids: Iterable[int] | None = None, contact_id: int | None = None
@@ -279,6 +337,15 @@ def history(consent_ids: Iterable[int] | None = None, contact_id: int | None = N
         query = query.where(ConsentEvent.contact_id == contact_id)
     return list(db.session.scalars(query.order_by(ConsentEvent.at.desc(),
                                                   ConsentEvent.id.desc())))
+
+
+def corrected_fields(event: ConsentEvent) -> dict[str, tuple[Any, Any]]:
+    """For a rectification event, {field: (old value, new value)} of each field it
+    corrected, as recorded (instants in UTC ISO 8601); {} for any other event."""
+    if event.kind != EventKind.RECTIFY or not event.before or not event.after:
+        return {}
+    return {field: (event.before.get(field), value) for field, value in event.after.items()
+            if event.before.get(field) != value}
 
 
 @sa_event.listens_for(CrmSession, "before_flush")
@@ -333,9 +400,15 @@ def _answer(ctx: EventContext, contact: Contact | None, purpose: Purpose | str |
     """Check who answered, to which purpose, and when (required, not in the future)."""
     purpose_row = _purpose(purpose)
     contact = _contact(contact)
+    return contact, purpose_row, answered_at(ctx, raw_when, field)
+
+
+def answered_at(ctx: EventContext, raw_when: Any, field: str) -> datetime:
+    """The instant of an answer (`raw_when` as `parse_when` reads it): required and not in
+    the future, else ConsentInputError naming `field`."""
     when = parse_when(raw_when, field, tenant_zone(ctx), required=True)
     _not_in_future(when, field, ctx)
-    return contact, purpose_row, when
+    return when
 
 
 def _capture(ip: str | None, user_agent: str | None, notice_version: str | None,
@@ -394,6 +467,7 @@ def grant(
     payload_ref: str | None = None,
     reason: str | None = None,
     use_default: bool = True,
+    fields: dict[str, Any] | None = None,
 ) -> Consent:
     """Record that `contact` gave consent to `purpose` at `given_at` (not committed).
 
@@ -403,41 +477,92 @@ def grant(
     consent already granted with the same `given_at` is returned unchanged (a repeated
     import changes nothing); a newer grant renews it; a grant dated before the recorded
     withdrawal, refusal or grant is refused. Plugins may refuse through
-    `crm_consent_rules`. Raises ConsentInputError.
+    `crm_consent_rules`. `fields` are the extra fields plugins add for the source
+    (`crm_consent_fields`); they are checked and kept in the event's payload under
+    `fields`. Raises ConsentInputError.
     """
     contact, purpose_row, when = _answer(ctx, contact, purpose, given_at, "given_at")
-    months, until = _expiry(ctx, when, duration_months, expires_at, purpose_row,
-                            use_default=use_default)
     proofs = list(proofs)
-    code = _check_source(ctx, source, {
-        "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
-        "notice_version": notice_version, "notice_text": notice_text, "proof": proofs,
-    })
-    if not purpose_row.active:
-        raise ConsentInputError("purpose", f"the purpose '{purpose_row.code}' is not active.")
-    reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,
-                                   purpose=purpose_row, source=code) for r in (found or []) if r]
-    if reasons:
-        raise ConsentInputError("consent", "this consent cannot be recorded: "
-                                + "; ".join(reasons) + ".", status=422)
+    values = grant_fields(ctx, contact, purpose_row, when, source=source,
+                          source_detail=source_detail, duration_months=duration_months,
+                          expires_at=expires_at, ip=ip, user_agent=user_agent,
+                          notice_version=notice_version, notice_text=notice_text,
+                          has_proof=bool(proofs), use_default=use_default, fields=fields)
+    extra = values.pop("extra_fields")
+    if extra:
+        payload = {**(payload or {}), "fields": extra}
     consent = find_consent(contact, purpose_row)
-    if consent is not None and consent.state == ConsentState.GRANTED and (
-        consent.given_at == when
-    ):
+    kind = grant_kind(ctx, consent, when)
+    if kind is None:
         return consent
-    _check_not_older(ctx, consent, when)
-    kind = EventKind.RENEW if consent is not None and (
-        consent.state == ConsentState.GRANTED) else EventKind.GRANT
-    consent = _store(
-        ctx, consent, contact, purpose_row, kind, effective_at=when, reason=reason,
-        payload=payload, payload_ref=payload_ref, state=ConsentState.GRANTED, source=code,
-        source_detail=_clean(source_detail, 255), given_at=when, duration_months=months,
-        expires_at=until, withdrawn_at=None, withdrawal_reason=None, refused_at=None,
-        **_capture(ip, user_agent, notice_version, notice_text),
-    )
+    consent = _store(ctx, consent, contact, purpose_row, kind, effective_at=when, reason=reason,
+                     payload=payload, payload_ref=payload_ref, **values)
     for proof in proofs:
         add_proof(ctx, consent, proof)
     return consent
+
+
+def grant_fields(
+    ctx: EventContext,
+    contact: Contact,
+    purpose: Purpose,
+    when: datetime,
+    *,
+    source: str,
+    source_detail: str | None = None,
+    duration_months: Any = None,
+    expires_at: Any = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    notice_version: str | None = None,
+    notice_text: str | None = None,
+    has_proof: bool = False,
+    use_default: bool = True,
+    sources: dict[str, dict[str, Any]] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Check a grant of `purpose` by `contact` given at `when` (the expiry, the source and
+    its required fields, the purpose being active, `crm_consent_rules`) and return the
+    consent's fields as the grant records them. Raises ConsentInputError; changes nothing
+    but a new notice text (added to the session). `grant` and the import's batches both
+    call it, so a consent is checked the same way however it arrives. `extra_fields` holds
+    the checked values of the extra fields plugins add for the source (`fields`), which
+    go to the event's payload, not to the consent."""
+    months, until = _expiry(ctx, when, duration_months, expires_at, purpose,
+                            use_default=use_default)
+    code = check_source(ctx, source, {
+        "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
+        "notice_version": notice_version, "notice_text": notice_text, "proof": has_proof,
+    }, sources)
+    extra = _check_fields(ctx, code, fields or {})
+    if not purpose.active:
+        raise ConsentInputError("purpose", f"the purpose '{purpose.code}' is not active.")
+    reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,
+                                   purpose=purpose, source=code) for r in (found or []) if r]
+    if reasons:
+        raise ConsentInputError("consent", "this consent cannot be recorded: "
+                                + "; ".join(reasons) + ".", status=422)
+    return dict(
+        state=ConsentState.GRANTED, source=code, source_detail=_clean(source_detail, 255),
+        given_at=when, duration_months=months, expires_at=until, withdrawn_at=None,
+        withdrawal_reason=None, refused_at=None,
+        **_capture(ip, user_agent, notice_version, notice_text), extra_fields=extra,
+    )
+
+
+def grant_kind(ctx: EventContext, consent: Consent | None, when: datetime) -> EventKind | None:
+    """What a grant at `when` is for the recorded `consent`: None when it is granted with
+    that date already (a repeated import changes nothing), RENEW for a newer grant of a
+    granted consent, else GRANT. A grant older than the recorded withdrawal, refusal or
+    grant raises ConsentInputError."""
+    if consent is not None and consent.state == ConsentState.GRANTED and (
+        consent.given_at == when
+    ):
+        return None
+    _check_not_older(ctx, consent, when)
+    if consent is not None and consent.state == ConsentState.GRANTED:
+        return EventKind.RENEW
+    return EventKind.GRANT
 
 
 def _check_not_older(ctx: EventContext, consent: Consent | None, when: datetime) -> None:
@@ -467,23 +592,41 @@ def refuse(
     source: str = "manual",
     source_detail: str | None = None,
     reason: str | None = None,
+    proofs: Iterable[Proof] = (),
     payload: dict[str, Any] | None = None,
     payload_ref: str | None = None,
 ) -> Consent:
-    """Record that `contact` said no to `purpose` when asked (not committed). A granted
-    consent is withdrawn, not refused. Raises ConsentInputError."""
+    """Record that `contact` said no to `purpose` when asked (not committed), with optional
+    proofs (the signed form that says no). A granted consent is withdrawn, not refused; a
+    refusal recorded already is returned unchanged. Raises ConsentInputError."""
     contact, purpose_row, when = _answer(ctx, contact, purpose, refused_at, "refused_at")
-    code = _check_source(ctx, source, {"source_detail": source_detail})
+    fields = refusal_fields(ctx, when, source=source, source_detail=source_detail)
     consent = find_consent(contact, purpose_row)
+    if not refusal_changes(consent):
+        return consent
+    consent = _store(ctx, consent, contact, purpose_row, EventKind.REFUSE, effective_at=when,
+                     reason=reason, payload=payload, payload_ref=payload_ref, **fields)
+    for proof in proofs:
+        add_proof(ctx, consent, proof)
+    return consent
+
+
+def refusal_fields(ctx: EventContext, when: datetime, *, source: str,
+                   source_detail: str | None = None,
+                   sources: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check a refusal at `when` from `source` and return the consent's fields as the
+    refusal records them. Raises ConsentInputError."""
+    code = check_source(ctx, source, {"source_detail": source_detail}, sources)
+    return dict(state=ConsentState.REFUSED, source=code,
+                source_detail=_clean(source_detail, 255), refused_at=when)
+
+
+def refusal_changes(consent: Consent | None) -> bool:
+    """Whether a refusal changes the recorded `consent`: not when it is refused already.
+    A granted consent is withdrawn, not refused: ConsentInputError."""
     if consent is not None and consent.state == ConsentState.GRANTED:
         raise ConsentInputError("state", "the consent is granted; withdraw it instead.")
-    if consent is not None and consent.state == ConsentState.REFUSED:
-        return consent
-    return _store(
-        ctx, consent, contact, purpose_row, EventKind.REFUSE, effective_at=when, reason=reason,
-        payload=payload, payload_ref=payload_ref, state=ConsentState.REFUSED, source=code,
-        source_detail=_clean(source_detail, 255), refused_at=when,
-    )
+    return consent is None or consent.state != ConsentState.REFUSED
 
 
 def request_confirmation(
@@ -504,7 +647,7 @@ def request_confirmation(
     """Record that a consent was asked for and awaits confirmation (double opt-in); the
     confirmation is a `grant`. A consent granted or pending already is returned unchanged."""
     contact, purpose_row, when = _answer(ctx, contact, purpose, requested_at, "requested_at")
-    code = _check_source(ctx, source, {
+    code = check_source(ctx, source, {
         "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
         "notice_version": notice_version, "notice_text": notice_text,
     })
@@ -548,7 +691,7 @@ def withdraw(
             f"consent ({_shown(start, ctx)})."
         )
     if source is not None:
-        _check_source(ctx, source, {"source_detail": consent.source_detail})
+        check_source(ctx, source, {"source_detail": consent.source_detail})
     before = snapshot(consent)
     consent.state = ConsentState.WITHDRAWN
     consent.withdrawn_at = when
@@ -566,9 +709,9 @@ RECTIFIABLE = ("given_at", "duration_months", "expires_at", "source", "source_de
 def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **changes: Any
             ) -> Consent:
     """Correct recorded facts of a consent (a wrong date, source or duration) with a reason;
-    the old values stay in the event. Fields: given_at, duration_months, expires_at,
-    source, source_detail, withdrawn_at, withdrawal_reason, notice_version, ip,
-    user_agent. Raises ConsentInputError."""
+    the old values stay in the rectification event. Fields: given_at, duration_months,
+    expires_at, source, source_detail, withdrawn_at, withdrawal_reason, notice_version, ip,
+    user_agent. Raises ConsentInputError, also when nothing would change."""
     if consent is None:
         raise ConsentInputError("consent", "choose the consent to correct.")
     unknown = sorted(set(changes) - set(RECTIFIABLE))
@@ -607,7 +750,7 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
             "withdrawn_at", "the withdrawal cannot come before the consent was given."
         )
     if "source" in changes:
-        consent.source = _check_source(ctx, changes["source"], {})
+        consent.source = check_source(ctx, changes["source"], {})
     for field, limit in (("source_detail", 255), ("withdrawal_reason", 2000),
                          ("notice_version", 64), ("ip", 64), ("user_agent", 512)):
         if field in changes:
@@ -616,7 +759,8 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
         expired = consent.expires_at is not None and consent.expires_at <= ctx.at
         consent.state = ConsentState.EXPIRED if expired else ConsentState.GRANTED
     if snapshot(consent) == before:
-        return consent
+        raise ConsentInputError("consent", "nothing to correct: the consent has these "
+                                           "values already.")
     db.session.flush()
     _record_event(ctx, consent, EventKind.RECTIFY, before, effective_at=consent.given_at,
                   reason=reason)
@@ -646,7 +790,7 @@ def add_proof(ctx: EventContext, consent: Consent, proof: Proof) -> Attachment:
     store = attachment_store()
     try:
         return store.save(
-            owner_type=OWNER_TYPE, owner_id=consent.id, filename=proof.filename,
+            owner_type=owner_type_of(consent), owner_id=consent.id, filename=proof.filename,
             stream=proof.stream, uploaded_by_id=ctx.user_id, tenant_id=consent.tenant_id,
         )
     except AttachmentRejected as exc:
@@ -657,7 +801,7 @@ def add_proof(ctx: EventContext, consent: Consent, proof: Proof) -> Attachment:
 def _forget_new_files(store: Any) -> None:
     """Remove the bytes of proofs saved earlier in this transaction (it is rolled back)."""
     for obj in list(db.session.new):
-        if isinstance(obj, Attachment) and obj.owner_type == OWNER_TYPE:
+        if isinstance(obj, Attachment) and obj.owner_type == owner_type_of(Consent):
             store.remove_file(obj)
 
 
@@ -668,8 +812,7 @@ def proofs_of(consent_ids: Iterable[int]) -> dict[int, list[Attachment]]:
     if not ids:
         return result
     rows = db.session.scalars(
-        select(Attachment).where(Attachment.owner_type == OWNER_TYPE,
-                                 Attachment.owner_id.in_(ids)).order_by(Attachment.id)
+        select(Attachment).where(owned_by(Consent, ids)).order_by(Attachment.id)
     )
     for row in rows:
         result.setdefault(row.owner_id, []).append(row)

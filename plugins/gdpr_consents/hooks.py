@@ -10,7 +10,13 @@ from plugins.gdpr_consents.admin import admin_views
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
+from plugins.gdpr_consents.intake.subject import erase_intake, intake_sections
 from plugins.gdpr_consents.intake.views import intake_views
+from plugins.gdpr_consents.intake.webform.admin import webform_views
+from plugins.gdpr_consents.intake.webform.models import WEBFORM_MODELS
+from plugins.gdpr_consents.intake.webform.public import blueprint as forms_blueprint
+from plugins.gdpr_consents.intake.webhook_views import webhook_views
+from plugins.gdpr_consents.intake.webhooks import BUILTIN_PROVIDERS
 from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
@@ -20,8 +26,8 @@ from plugins.gdpr_consents.subject import erase, purged, sections
 
 @hookimpl
 def crm_register_models() -> list[type]:
-    """The plugin's tables (purposes, consents, events, notices, marks, segments)."""
-    return list(MODELS)
+    """The plugin's tables (purposes, consents, events, notices, marks, segments, intake)."""
+    return list(MODELS) + list(WEBFORM_MODELS)
 
 
 @hookimpl
@@ -33,14 +39,16 @@ def crm_register_commands() -> list[Any]:
 
 @hookimpl
 def crm_register_blueprints() -> list[Any]:
-    """The mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>`."""
-    return [hooks_blueprint]
+    """The mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>` and the public
+    web forms at `/f/<tenant>/...`."""
+    return [hooks_blueprint, forms_blueprint]
 
 
 @hookimpl
 def crm_register_admin_views(admin: Any) -> list[Any]:
-    """Purposes, consents, segments, expiring soon, without consent, contact actions."""
-    return admin_views() + intake_views()
+    """Purposes, consents, segments, expiring soon, without consent, contact actions,
+    import, web forms, webhooks."""
+    return admin_views() + intake_views() + webform_views() + webhook_views()
 
 
 @hookimpl
@@ -77,6 +85,12 @@ def crm_consent_sources() -> list[dict[str, Any]]:
 
 
 @hookimpl
+def crm_webhook_providers() -> list[dict[str, Any]]:
+    """The built-in mailing systems (this plugin's own extension point)."""
+    return [dict(provider) for provider in BUILTIN_PROVIDERS]
+
+
+@hookimpl
 def crm_contact_panels(ctx: Any, contact: Any) -> list[Any]:
     """The consent overview, deliverability, the add form and the history."""
     return [consent_panel(ctx, contact)]
@@ -84,14 +98,16 @@ def crm_contact_panels(ctx: Any, contact: Any) -> list[Any]:
 
 @hookimpl
 def crm_subject_data(ctx: Any, contact: Any) -> list[Any]:
-    """The person's consents, their history and deliverability marks."""
-    return sections(ctx, contact)
+    """The person's consents, their history, deliverability marks, mailing-system events
+    and web form submissions."""
+    return sections(ctx, contact) + intake_sections(contact)
 
 
 @hookimpl
 def crm_subject_erase(ctx: Any, contact: Any, mode: str) -> list[str]:
-    """Erase or anonymize the person's consents, history, proofs and marks."""
-    return erase(ctx, contact, mode)
+    """Erase or anonymize the person's consents, history, proofs, marks, mailing-system
+    events (raw payloads) and web form submissions."""
+    return erase(ctx, contact, mode) + erase_intake(contact, mode)
 
 
 @hookimpl

@@ -46,3 +46,29 @@ def crm_consent_changed(ctx: Any, consent: Any, event: Any) -> None:
     refused, requested), inside the same transaction, with the consent and the new
     `ConsentEvent`. For mailing-system adapters that mirror consents. Implementations may
     `db.session.add()` rows but must not commit. Returns nothing."""
+
+
+@hookspec
+def crm_consent_fields(ctx: Any) -> list[dict[str, Any]]:
+    """Called when the consent form of a contact is shown and when a consent is granted.
+    Return extra fields a consent from some sources carries (e.g. a receipt number): dicts
+    with `name` (lower-case letters, digits, `_`; the form sends it as `field_<name>`),
+    `label`, `sources` (the source codes it belongs to), `required` (bool), optional `help`
+    and optional `check`, a function `check(value: str) -> str | None` that returns what is
+    wrong with a filled-in value, or None. A missing required value or a failed check
+    refuses the grant naming the field; accepted values are kept in the consent event's
+    payload under `fields`. A name given twice is an error."""
+
+
+@hookspec
+def crm_webhook_providers(ctx: Any) -> list[dict[str, Any]]:
+    """Called when a webhook is set up and when a delivery arrives at
+    `/hooks/<tenant>/<provider>/<secret>`. Return the mailing systems the plugin reads:
+    dicts with `code` (the URL's `<provider>`, at most 32 characters of `a-z`, `0-9`, `_`;
+    also the consent source of what it grants, so declare it in `crm_consent_sources`
+    too), `label`, and `read`, a function `read(body: bytes) -> list[dict]` that turns one
+    delivery into canonical events: `kind` (`subscribe`, `unsubscribe`, `spam`, `cleaned`,
+    `bounce`, `upemail`, `profile` or `other`), `email`, `at` (an aware datetime), and
+    optionally `list_ids`, `new_email`, `ip`, `detail`, `raw` (the event as received;
+    kept) and `key` (the provider's event id). `read` raises ValueError saying what cannot
+    be read (the delivery is answered 400). A code given twice is an error."""

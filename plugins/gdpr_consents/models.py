@@ -34,7 +34,8 @@ from core.models import Contact
 from core.scoping import SoftDeletable, TenantOwned
 
 OWNER_TYPE = "gdpr_consents.consent"
-"""The `owner_type` of proof attachments in the core's attachment store."""
+"""The `owner_type` of proof attachments in the core's attachment store (declared on
+`Consent` as `__attachment_owner_type__`, so `core.attachments.owner_type_of` finds it)."""
 
 
 def _enum(cls: type[enum.Enum], length: int) -> Enum:
@@ -131,6 +132,16 @@ class Notice(TenantOwned, db.Model):
         return f"notice {self.version or self.sha256[:12]}"
 
 
+def consent_label(purpose: Any, contact_id: int, state: ConsentState) -> str:
+    """How a consent is named (its `str()`): purpose code, contact and state."""
+    return f"consent {purpose} of contact #{contact_id}: {state.value}"
+
+
+def event_label(kind: EventKind, consent_id: int) -> str:
+    """How a consent event is named (its `str()`)."""
+    return f"{kind.value} of consent #{consent_id}"
+
+
 class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
     """The current state of one contact's consent to one purpose (one live row per pair).
 
@@ -141,6 +152,7 @@ class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
     """
 
     __tablename__ = "gdpr_consents_consent"
+    __attachment_owner_type__ = OWNER_TYPE
     __table_args__ = (
         Index(
             "uq_gdpr_consents_consent_live",
@@ -193,7 +205,7 @@ class Consent(TenantOwned, SoftDeletable, Timestamps, db.Model):
 
     def __str__(self) -> str:
         purpose = self.purpose.code if self.purpose is not None else self.purpose_id
-        return f"consent {purpose} of contact #{self.contact_id}: {self.state.value}"
+        return consent_label(purpose, self.contact_id, self.state)
 
 
 class ConsentEvent(TenantOwned, db.Model):
@@ -240,7 +252,7 @@ class ConsentEvent(TenantOwned, db.Model):
     purpose: Mapped[Purpose] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.kind.value} of consent #{self.consent_id}"
+        return event_label(self.kind, self.consent_id)
 
 
 class Undeliverable(TenantOwned, db.Model):

@@ -1,9 +1,11 @@
 """The consent panel on the contact page: an overview per purpose (which purposes need a
-consent, the current state, dates, source, proofs, receipt and withdraw), the address's
-class and deliverability, the short "add a consent" form and the history beneath."""
+consent, the current state, dates, source, proofs, receipt, correct and withdraw), the
+address's class and deliverability, the short "add a consent or a refusal" form and the
+history beneath, where a rectification shows each corrected field's old and new value."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import render_template
@@ -13,10 +15,17 @@ from core.admin.localtime import show_time
 from core.events import EventContext, Panel
 from core.models import Contact
 from plugins.gdpr_consents import PLUGIN
-from plugins.gdpr_consents.consents import consents_of, history, known_sources, proofs_of
+from plugins.gdpr_consents.consents import (
+    consent_fields,
+    consents_of,
+    corrected_fields,
+    history,
+    known_sources,
+    proofs_of,
+)
 from plugins.gdpr_consents.deliverability import active_mark
 from plugins.gdpr_consents.email_classes import rules_for
-from plugins.gdpr_consents.models import ConsentState
+from plugins.gdpr_consents.models import ConsentEvent, ConsentState
 from plugins.gdpr_consents.purposes import list_purposes
 from plugins.gdpr_consents.validity import current_state, is_valid_at
 
@@ -49,18 +58,42 @@ def overview(ctx: EventContext, contact: Contact) -> dict[str, Any]:
             "can_withdraw": state in (ConsentState.GRANTED, ConsentState.PENDING),
         })
     rules = rules_for(ctx.tenant_id)
+    sources = known_sources(ctx)
     return {
         "contact": contact,
         "rows": rows,
         "events": history(contact_id=contact.id),
         "email_class": rules.classify(contact.email) if contact.email else None,
         "mark": active_mark(contact.email),
-        "sources": sorted(known_sources(ctx).values(), key=lambda s: s["code"]),
+        "sources": sorted(sources.values(), key=lambda s: s["code"]),
+        "fields": [{**spec, "source_labels": [sources[s]["label"] for s in spec["sources"]
+                                              if s in sources]}
+                   for spec in consent_fields(ctx)],
         "purposes": [p for p in list_purposes(active_only=True)],
         "form": {},
         "error": None,
         "show_time": show_time,
+        "corrected": corrected,
     }
+
+
+def _shown_value(value: Any) -> str:
+    """A snapshot value as shown: instants (ISO 8601 in the snapshot) in local time."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return show_time(moment)
+    return "" if value is None else str(value)
+
+
+def corrected(event: ConsentEvent) -> list[dict[str, str]]:
+    """For a rectification event, each field it corrected with its old and new value as
+    shown ([] for any other event)."""
+    return [{"field": field, "before": _shown_value(old), "after": _shown_value(new)}
+            for field, (old, new) in corrected_fields(event).items()]
 
 
 def consent_panel(ctx: EventContext, contact: Contact) -> Panel:

@@ -17,6 +17,7 @@ from core.events import EventContext
 from core.settings import all_settings
 from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents.consents import known_sources
+from plugins.gdpr_consents.intake.webform.flow import manage_link
 from plugins.gdpr_consents.models import Consent, ConsentState, LegalBasis
 
 VERSION = "KI-CR-v1.1.0"
@@ -117,6 +118,8 @@ def receipt(ctx: EventContext, consent: Consent) -> dict[str, Any]:
         "withdrawnTimestamp": _epoch(consent.withdrawn_at),
         "noticeVersion": consent.notice_version,
         "noticeSha256": consent.notice_hash,
+        # Art. 7(3): withdrawing as easy as giving; the page lists every consent
+        "withdrawUrl": manage_link(ctx, consent.contact_id),
     }
     document["x-crm-gdpr"] = {k: v for k, v in extensions.items() if v is not None}
     return document

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from core.attachments import attachment_store
+from core.attachments import attachment_store, owned_by
 from core.db import db
 from core.events import EventContext, Section
 from core.models import Attachment, Contact
@@ -22,7 +22,6 @@ from core.scoping import including_deleted
 from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents.consents import ERASING_KEY, proofs_of
 from plugins.gdpr_consents.models import (
-    OWNER_TYPE,
     Consent,
     ConsentEvent,
     Purpose,
@@ -93,14 +92,12 @@ def _remove_proofs(consent_ids: list[int]) -> int:
     store = attachment_store()
     with including_deleted():
         files = db.session.scalars(
-            select(Attachment).where(Attachment.owner_type == OWNER_TYPE,
-                                     Attachment.owner_id.in_(consent_ids))
+            select(Attachment).where(owned_by(Consent, consent_ids))
         ).all()
         for attachment in files:
             store.remove_file_on_commit(attachment, db.session())
         db.session.execute(
-            delete(Attachment).where(Attachment.owner_type == OWNER_TYPE,
-                                     Attachment.owner_id.in_(consent_ids)),
+            delete(Attachment).where(owned_by(Consent, consent_ids)),
             execution_options={"synchronize_session": False},
         )
     return len(files)

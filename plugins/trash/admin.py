@@ -1,9 +1,9 @@
 """The plugin's admin pages: the trash, and the erasure of a person.
 
-`/admin/trash_units/` (menu "Trash"): tenant admins see every unit of their tenant, restore
-units and empty selected units or all of them (after a confirmation page); users see the
-units they deleted themselves and may restore those (undo), but not empty anything. A unit
-of another tenant, or another user's for a user, answers 404.
+`/admin/trash/` (menu "Trash"): tenant admins see every unit of their tenant (each unit's own
+page lists the rows it holds), restore units and empty selected units or all of them (after
+a confirmation page); users see the units they deleted themselves and may restore those
+(undo), but not empty anything. A unit of another tenant, or another user's for a user, answers 404.
 
 `/admin/trash_erase/<contact id>` (tenant admins; reached from the contact page's "Right to
 erasure" panel): a preview of everything the core and the enabled plugins hold about the
@@ -26,7 +26,8 @@ from sqlalchemy import select
 from core.admin import TENANT_ADMINS, TENANT_ROLES, CrmViewMixin
 from core.admin.localtime import show_time
 from core.db import db
-from core.events import Panel, context
+from core.dependants import rows_of_units
+from core.events import Panel, context, record_type
 from core.models import Contact, Role, Tenant, User
 from core.scoping import all_tenants, including_deleted
 from plugins.trash import PLUGIN, ledger
@@ -41,12 +42,14 @@ from plugins.trash.units import (
     expiry_of,
     get_unit,
     get_units,
+    label_of,
     list_units,
     totals,
 )
 
 PAGE_SIZE = 50
 CONFIRM_SHOWN = 50
+UNIT_ROWS_SHOWN = 200
 
 
 def _is_admin() -> bool:
@@ -87,6 +90,18 @@ class TrashView(CrmViewMixin, BaseView):
             return get_unit(unit_id, deleted_by_id=self._own_only())
         except UnitNotFound:
             abort(404)
+
+    @expose("/<int:unit_id>/")
+    def unit(self, unit_id: int) -> Any:
+        """One unit: who deleted it, when, when it is purged, and every row it holds."""
+        unit = self._unit(unit_id)
+        with including_deleted():
+            rows = [(record_type(r), r.id, label_of(r)) for r in rows_of_units([unit.unit])]
+        return self.render(
+            "trash/unit.html", unit=unit, rows=rows[:UNIT_ROWS_SHOWN], total=len(rows),
+            purge_after=expiry_of(unit, retention_days(unit.tenant_id)),
+            show_time=show_time, is_admin=_is_admin(),
+        )
 
     @expose("/<int:unit_id>/restore", methods=("POST",))
     def restore(self, unit_id: int) -> Any:

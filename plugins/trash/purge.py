@@ -28,12 +28,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
-from core.attachments import attachment_store
+from core.attachments import attachment_store, owned_by
 from core.db import db
 from core.dependants import (
     cascade_victims,
     chunks,
-    owner_ids_in,
     rows_of_units,
     soft_deletable_models,
 )
@@ -167,20 +166,24 @@ def _add_cascade_victims(rows: list[Any]) -> set[str]:
 
 
 def _owned_attachments(rows: list[Any]) -> list[Attachment]:
-    """Attachments of the rows that are not among them (in the trash or live)."""
+    """Attachments of the rows that are not among them (in the trash or live). Only their
+    ids are read first: most are among the rows already (a unit holds its attachments), and
+    only the others are loaded."""
     have = {r.id for r in rows if isinstance(r, Attachment)}
-    by_type: dict[str, list[int]] = defaultdict(list)
+    by_model: dict[type, list[int]] = defaultdict(list)
     for row in rows:
         if not isinstance(row, Attachment):
-            by_type[record_type(row)].append(row.id)
-    found: list[Attachment] = []
-    for owner_type, ids in by_type.items():
+            by_model[type(row)].append(row.id)
+    missing: set[int] = set()
+    for model, ids in by_model.items():
         for chunk in chunks(sorted(ids)):
-            found.extend(
-                a for a in db.session.scalars(select(Attachment).where(
-                    Attachment.owner_type == owner_type, *owner_ids_in(chunk)))
-                if a.id not in have
-            )
+            missing.update(db.session.scalars(select(Attachment.id).where(
+                owned_by(model, chunk))))
+    missing -= have
+    found: list[Attachment] = []
+    for chunk in chunks(sorted(missing)):
+        found.extend(db.session.scalars(select(Attachment).where(Attachment.id.in_(chunk))
+                                        .order_by(Attachment.id)))
     return found
 
 

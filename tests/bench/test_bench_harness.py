@@ -5,9 +5,12 @@ Nothing here times real code: speed is measured by `python -m bench`, never asse
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bench import runner as runner_module
@@ -18,7 +21,9 @@ from bench.runner import (
     Comparison,
     Runner,
     median_at_most_ms,
+    peak_at_most_mib,
     ratio_at_most,
+    reference_for,
     report_lines,
     summarize,
 )
@@ -29,6 +34,7 @@ from core.models import Activity, Company, Contact, Tag, Tenant, activity_partic
 from core.schema import upgrade
 from core.scoping import all_tenants, including_deleted, tenant_scope
 from core.text import search_key
+from tests.conftest import _admin_engine
 
 
 class FakeClock:
@@ -109,18 +115,40 @@ def test_report_ends_with_targets_met_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert any("MISSED" in line for line in lines)
 
 
+def test_every_kind_of_target_is_summarized() -> None:
+    """A module states each target with one `Target`; the runner judges it and lists it
+    in the summary, reference figures uncounted."""
+    big = lambda: bytearray(4 * 1024 * 1024)  # noqa: E731
+    figures = [
+        Comparison("m.memory_ok", big, None, peak_at_most_mib(8)),
+        Comparison("m.memory_over", big, None, peak_at_most_mib(1, "one MiB")),
+        Comparison("m.yardstick", lambda: None, lambda: None, reference_for("m.x")),
+        Comparison("m.fast", lambda: None, lambda: None, ratio_at_most(1e9)),
+    ]
+    results = Runner(repeat=1, warmup=0).run(lambda ctx: iter(figures), None)
+    assert [r.met for r in results] == [True, False, True, True]
+    assert results[0].target_metric == "peak_kib" and results[0].target_limit == 8192
+    assert results[0].measured is not None and results[0].measured >= 4096
+    assert results[2].counted is False and results[2].target_limit is None
+    lines = report_lines(results)
+    assert lines[-1] == "targets met: 2/3"
+    summary = lines[lines.index("targets:") + 1:-1]
+    assert len(summary) == 3 and summary[1].startswith("  MISSED  m.memory_over")
+    assert "target peak <= 1 MiB (one MiB)" in summary[1]
+
+
 def test_bad_usage_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", "mysql"]) == 2
     assert main(["no_such_benchmark"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
 
 
-def _app(tmp_path: Path, name: str):
+def _app(tmp_path: Path, name: str, plugins: tuple[str, ...] = (), url: str | None = None):
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{name}.sqlite3",
+        "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{tmp_path}/{name}.sqlite3",
         "INSTANCE_DIR": str(tmp_path),
         "TESTING": True,
-        "PLUGINS": [],
+        "PLUGINS": list(plugins),
     })
     upgrade(app)
     return app
@@ -177,3 +205,71 @@ def test_datagen_is_reproducible_from_seed(tmp_path: Path) -> None:
     first = people("one", 11)
     assert first == people("two", 11)
     assert first != people("three", 12)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path
+                 ) -> Iterator[Callable[[str], str]]:
+    """A function that returns the URL of a new, empty database of the backend under test
+    (PostgreSQL ones are dropped afterwards)."""
+    if request.param == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / name}.sqlite3"
+        return
+    request.getfixturevalue("postgresql_url")  # skips (or fails) without a server
+    engine, made = _admin_engine(), []
+
+    def make(name: str) -> str:
+        database = f"crm_test_datagen_{name}_{uuid.uuid4().hex[:6]}"
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        made.append(database)
+        return engine.url.set(database=database).render_as_string(hide_password=False)
+
+    yield make
+    with engine.connect() as conn:
+        for database in made:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def test_datagen_with_plugins_is_reproducible_and_chained(
+        tmp_path: Path, new_database: Callable[[str], str]) -> None:
+    """Everything the generator makes (companies with addresses, contacts, trashed units,
+    consents over several purposes, audit entries) is the same for the same seed; the
+    generated audit chain verifies."""
+    from plugins.audit.models import AuditEntry
+    from plugins.audit.verify import verify_chain
+    from plugins.gdpr_consents.models import Consent
+
+    def everything(name: str, seed: int) -> dict[str, list[tuple]]:
+        app = _app(tmp_path, name, ("audit", "gdpr_consents"), new_database(name))
+        summary = generate(app, tenants=2, contacts_per_tenant=60, seed=seed,
+                           consents_per_contact=3, audit_entries_per_tenant=120)
+        assert summary.counts["audit_entries"] == 240
+        assert summary.counts["consents"] == 360
+        queries = {
+            "companies": select(Company.name, Company.vat_id, Company.address),
+            "contacts": select(Contact.first_name, Contact.last_name, Contact.email,
+                               Contact.company_id, Contact.deletion_unit),
+            "consents": select(Consent.contact_id, Consent.purpose_id, Consent.state,
+                               Consent.duration_months, Consent.deleted_at.is_(None)),
+            "audit": select(AuditEntry.tenant_id, AuditEntry.seq, AuditEntry.actor,
+                            AuditEntry.action, AuditEntry.target_id, AuditEntry.label),
+        }
+        with app.app_context(), all_tenants(), including_deleted():
+            data = {key: [tuple(row) for row in db.session.execute(
+                query.order_by(*query.selected_columns))] for key, query in queries.items()}
+            for tenant_id in summary.tenant_ids:
+                assert verify_chain(tenant_id).ok
+        with app.app_context():
+            db.engine.dispose()
+        return data
+
+    first = everything("one", 5)
+    assert first == everything("two", 5)
+    assert first != everything("three", 6)
+    addresses = [address for _n, _v, address in first["companies"]]
+    assert all(address and "\n" in address for address in addresses)
+    assert {state for _c, _p, state, _m, _l in first["consents"]} >= {"granted", "withdrawn"}
+    assert len({action for _t, _s, _a, action, _i, _l in first["audit"]}) >= 4
+    assert any(unit for *_rest, unit in first["contacts"])

@@ -10,13 +10,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from core import create_app, schema
+from core.db import db
+from core.events import context
+from core.models import Tenant
+from core.scoping import all_tenants, tenant_scope
 from tests.support import BUILTIN_PLUGINS, TenantLogins, make_tenant_with_users
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,15 +44,39 @@ class LiveServer:
     tenant: TenantLogins
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app served by a real HTTP server in a thread, on a SQLite file database."""
-    app = create_app({
+def app_on_server_files(tmp_path: Path) -> Flask:
+    """A new app on the database file and instance folder the live server uses (tests seed
+    data through it)."""
+    return create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
         "INSTANCE_DIR": str(tmp_path / "instance"),
         "SECRET_KEY": "browser-test-secret",
         "PLUGINS": list(BUILTIN_PLUGINS),
     })
+
+
+@contextmanager
+def seeding(tmp_path: Path, tenant_id: int, *plugins: str) -> Iterator[None]:
+    """Seed data for the live server: a second app on its files, in the scope of the tenant
+    `tenant_id` with `plugins` enabled (as `cli:test`). The block adds rows and commits; the
+    app lets go of the file afterwards."""
+    app = app_on_server_files(tmp_path)
+    with app.app_context():
+        with all_tenants():
+            tenant = db.session.get(Tenant, tenant_id)
+        with tenant_scope(tenant_id):
+            for plugin in plugins:
+                app.extensions["crm"]["plugins"].enable(
+                    context(tenant=tenant, actor="cli:test"), plugin)
+            yield
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app served by a real HTTP server in a thread, on a SQLite file database."""
+    app = app_on_server_files(tmp_path)
     schema.upgrade(app)
     tenant = make_tenant_with_users(app, "acme", "Acme d.o.o.")
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core import create_app
 from core.db import db
-from core.events import context
-from core.models import Activity, Contact, Tenant
-from core.scoping import all_tenants, tenant_scope
+from core.models import Activity, Contact
+from tests.browser.conftest import seeding
 from tests.plugins.export.files import docx_text
-from tests.support import BUILTIN_PLUGINS
 
 pytestmark = pytest.mark.browser
 
@@ -24,33 +21,19 @@ NOTE = "Interno: ne pošiljaj stranki"
 
 def _seed(tmp_path: Path, tenant_id: int) -> int:
     """Enable the plugin and add Ann and Joann through a second app on the server's file."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
-        "INSTANCE_DIR": str(tmp_path / "instance"),
-        "SECRET_KEY": "browser-test-secret",
-        "PLUGINS": list(BUILTIN_PLUGINS),
-    })
-    with app.app_context():
-        with all_tenants():
-            tenant = db.session.get(Tenant, tenant_id)
-        with tenant_scope(tenant_id):
-            app.extensions["crm"]["plugins"].enable(context(tenant=tenant, actor="cli:test"),
-                                                    "export")
-            ann = Contact(first_name="Ann", last_name="Kos Čšž", email="ann@x.si")
-            joann = Contact(first_name="Joann", last_name="Žagar", email="joann@x.si")
-            db.session.add_all([ann, joann])
-            db.session.add_all([
-                Activity(subject="Klic glede ponudbe", participants=[ann],
-                         occurred_at=datetime(2025, 3, 3, 9, 0, tzinfo=UTC)),
-                Activity(subject=NOTE, participants=[ann],
-                         occurred_at=datetime(2025, 3, 4, 9, 0, tzinfo=UTC)),
-                Activity(subject="Samo Joann", participants=[joann]),
-            ])
-            db.session.commit()
-            ann_id = ann.id
-        db.session.remove()
-        db.engine.dispose()
-        return ann_id
+    with seeding(tmp_path, tenant_id, "export"):
+        ann = Contact(first_name="Ann", last_name="Kos Čšž", email="ann@x.si")
+        joann = Contact(first_name="Joann", last_name="Žagar", email="joann@x.si")
+        db.session.add_all([ann, joann])
+        db.session.add_all([
+            Activity(subject="Klic glede ponudbe", participants=[ann],
+                     occurred_at=datetime(2025, 3, 3, 9, 0, tzinfo=UTC)),
+            Activity(subject=NOTE, participants=[ann],
+                     occurred_at=datetime(2025, 3, 4, 9, 0, tzinfo=UTC)),
+            Activity(subject="Samo Joann", participants=[joann]),
+        ])
+        db.session.commit()
+        return ann.id
 
 
 def test_review_untick_and_download(live_server, page, tmp_path):

@@ -13,10 +13,14 @@ from core.attachments import (
     AttachmentTypeNotAllowed,
     attachment_store,
     clean_filename,
+    owned_by,
+    owner_model,
+    owner_type_of,
 )
 from core.db import db
-from core.models import Attachment
+from core.models import Activity, Attachment, Company, Contact
 from core.scoping import tenant_scope
+from plugins.gdpr_consents.models import Consent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -75,3 +79,32 @@ def test_clean_filename_keeps_letters_and_drops_paths_and_controls():
     assert clean_filename("C:\\Users\\ana\\Soglasje Čebelica.pdf") == "Soglasje Čebelica.pdf"
     assert clean_filename("a\x00b\nc.pdf") == "abc.pdf"
     assert clean_filename("") == "file"
+
+
+def test_every_owner_type_resolves_to_its_model_and_back(app):
+    with app.app_context():
+        for model, owner_type in ((Contact, "contact"), (Company, "company"),
+                                  (Activity, "activity"), (Consent, "gdpr_consents.consent")):
+            assert owner_type_of(model) == owner_type
+            assert owner_type_of(model(id=7)) == owner_type
+            assert owner_model(owner_type) is model
+        assert owner_model("gdpr_consents_consent") is None
+        assert owner_model("no-such-kind") is None
+
+
+def test_owned_by_finds_the_files_of_the_given_records_only(app, tenant_a):
+    with app.app_context(), tenant_scope(tenant_a.id):
+        store = attachment_store()
+        for owner_type, owner_id in (("contact", 1), ("contact", 3), ("company", 1),
+                                     ("gdpr_consents.consent", 1)):
+            store.save(owner_type=owner_type, owner_id=owner_id, filename=f"{owner_type}.pdf",
+                       stream=io.BytesIO(PDF), tenant_id=tenant_a.id)
+        db.session.commit()
+
+        def names(model, ids):
+            return sorted((a.owner_type, a.owner_id) for a in db.session.scalars(
+                db.select(Attachment).where(owned_by(model, ids))))
+
+        assert names(Contact, [3, 1]) == [("contact", 1), ("contact", 3)]
+        assert names(Consent, [1]) == [("gdpr_consents.consent", 1)]
+        assert names(Company, []) == []

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 
+import click
 from sqlalchemy import select
 
+from core.cli import add_command
+from core.cli.common import cli_actor
 from core.db import db
+from core.events import context
 from core.models import Contact, Role, Tenant, User
 from core.scoping import all_tenants, tenant_scope
+from plugins.audit.models import AuditEntry
+from plugins.gdpr_consents.models import Purpose
 
 
 def test_init_db_is_idempotent(cli):
@@ -119,3 +125,47 @@ def test_demo_seeds_once_and_prints_the_logins(app, cli):
 
 def test_unknown_command_is_bad_usage(cli):
     assert cli.invoke(args=["no-such-command"]).exit_code == 2
+
+
+def _leaf_commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.update(_leaf_commands(command, f"{prefix}{name} "))
+        else:
+            found[f"{prefix}{name}"] = command
+    return found
+
+
+def test_every_command_runs_as_the_cli_user(app):
+    leaves = _leaf_commands(app.cli)
+    assert {"demo", "plugins enable", "consents grant", "trash empty"} <= set(leaves)
+    not_acting = [name for name, command in leaves.items()
+                  if not getattr(command.callback, "__crm_acts_as_cli__", False)]
+    assert not_acting == []
+
+
+def test_a_command_added_to_the_app_knows_who_ran_it(app):
+    seen: list[tuple[str, int | None]] = []
+
+    @click.command("who")
+    def who() -> None:
+        ctx = context()
+        seen.append((ctx.actor, ctx.user_id))
+
+    add_command(app, who)
+    result = app.test_cli_runner().invoke(args=["who"])
+    assert result.exit_code == 0, result.output
+    assert seen == [(cli_actor(), None)]
+    assert seen[0][0].startswith("cli:")
+
+
+def test_rows_made_by_demo_and_plugins_enable_name_the_cli_user(app, cli, tenant_a):
+    assert cli.invoke(args=["demo"]).exit_code == 0
+    enabled = cli.invoke(args=["plugins", "enable", "gdpr_consents", "--tenant", "acme"])
+    assert enabled.exit_code == 0, enabled.output
+    with app.app_context(), all_tenants():
+        actors = set(db.session.scalars(select(AuditEntry.actor)))
+        purposes = db.session.scalars(select(Purpose)).all()
+    assert actors == {cli_actor()}
+    assert {p.code for p in purposes} >= {"newsletter", "events", "sms"}

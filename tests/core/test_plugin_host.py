@@ -49,20 +49,33 @@ def enable(app, tenant_slug, plugin):
         return messages
 
 
-def test_plugins_list_json_shows_the_four_builtins(cli):
+def test_plugins_list_json_shows_the_four_builtins_installed(cli):
     result = cli.invoke(args=["plugins", "list", "--json"])
     assert result.exit_code == 0, result.output
-    items = json.loads(result.output)
-    assert [i["name"] for i in items] == ["audit", "export", "gdpr_consents", "trash"]
-    for item in items:
-        assert item["installed"] is True
+    items = {i["name"]: i for i in json.loads(result.output)}
+    # other packages in the environment (the example plugin) are available, not installed
+    assert [n for n, i in items.items() if i["installed"]] == list(sorted(BUILTIN_PLUGINS))
+    for item in items.values():
         assert item["enabled"] is None
-        assert set(item) >= {"name", "version", "depends", "installed", "enabled"}
+        assert set(item) >= {"name", "version", "depends", "installed", "enabled", "summary"}
+    assert items["audit"]["version"] == "0.1.0" and items["audit"]["depends"] == []
+
+
+def test_plugins_list_json_says_what_is_enabled_for_the_tenant(sample_app, tenant_a):
+    enable(sample_app, "acme", "sample_child")
+    result = sample_app.test_cli_runner().invoke(
+        args=["plugins", "list", "--json", "--tenant", "acme"])
+    items = {i["name"]: i for i in json.loads(result.output)}
+    assert items["sample_child"] == {"name": "sample_child", "version": "0.1",
+                                     "depends": ["sample"], "installed": True,
+                                     "enabled": True, "summary": ""}
+    assert items["sample"]["enabled"] is True
+    assert items["audit"]["installed"] is True and items["audit"]["enabled"] is False
 
 
 def test_a_new_tenant_starts_with_every_plugin_off(cli, tenant_a):
     items = json.loads(cli.invoke(args=["plugins", "list", "--tenant", "acme", "--json"]).output)
-    assert {i["name"]: i["enabled"] for i in items} == {
+    assert {i["name"]: i["enabled"] for i in items if i["installed"]} == {
         "audit": False, "export": False, "gdpr_consents": False, "trash": False
     }
 

@@ -119,3 +119,7 @@ def test_raw_sql_goes_through_the_reviewed_helper(app, tenant_a, tenant_b):
                     "SELECT email FROM contact WHERE tenant_id = :tenant_id",
                     {"tenant_id": tenant_a.id},
                 )
+            listed = tenant_sql(
+                "SELECT email FROM contact WHERE tenant_id = :tenant_id AND email IN :emails",
+                {"emails": ["ana@acme.si", "cene@beta.si", "x@y.si"]}, expanding=("emails",))
+            assert listed.scalars().all() == ["cene@beta.si"]

@@ -78,3 +78,20 @@ def test_init_db_upgrades_an_old_database_and_keeps_every_row(empty_database_url
         assert set(owned) <= tables, f"{plugin}'s tables were not added"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_init_db_keeps_working_after_a_plugin_is_uninstalled_and_again_after_reinstalling(
+        empty_database_url, tmp_path):
+    schema.upgrade(build_app(empty_database_url, tmp_path / "all"))
+    without_audit = build_app(empty_database_url, tmp_path / "less",
+                              PLUGINS=["gdpr_consents", "trash", "export"])
+    schema.upgrade(without_audit)
+    schema.upgrade(without_audit)
+    assert "audit_0001" in schema.current_revisions(without_audit)  # kept for a reinstall
+    again = build_app(empty_database_url, tmp_path / "again")
+    schema.upgrade(again)
+    assert schema.schema_differences(again) == []
+    engine = sa.create_engine(empty_database_url.replace("postgresql://",
+                                                         "postgresql+psycopg://"))
+    assert "audit_entry" in sa.inspect(engine).get_table_names()
+    engine.dispose()

@@ -129,11 +129,12 @@ def attach(group: click.Group) -> None:
 
 @click.group("webhooks", cls=AppGroup)
 def webhooks_group() -> None:
-    """Receive consent changes from Mailchimp, Brevo and Mailjet."""
+    """Receive consent changes from mailing systems (Mailchimp, Brevo, Mailjet, and those
+    plugins add)."""
 
 
 @webhooks_group.command("add")
-@click.argument("provider", type=click.Choice(webhooks.PROVIDERS))
+@click.argument("provider")
 @TENANT
 @click.option("--purpose", required=True, help="The purpose this list stands for.")
 @click.option("--list", "list_id", default=None,
@@ -142,12 +143,12 @@ def webhooks_group() -> None:
               help="The public address of the CRM (default: CRM_BASE_URL or localhost).")
 def webhooks_add(provider: str, tenant_slug: str, purpose: str, list_id: str | None,
                  base_url: str | None) -> None:
-    """Set up PROVIDER's webhook for the tenant; print the URL to paste into it."""
+    """Set up PROVIDER's webhook for the tenant (mailchimp, brevo, mailjet, or one a plugin
+    enabled for the tenant adds); print the URL to paste into it."""
     with tenant_command(tenant_slug) as (tenant, ctx):
         endpoint = webhooks.add_webhook(ctx, provider, purpose, list_id)
         db.session.commit()
-        base = (base_url or current_app.config.get("BASE_URL") or "http://127.0.0.1:5000")
-        click.echo(f"{base.rstrip('/')}/hooks/{tenant.slug}/{provider}/{endpoint.secret}")
+        click.echo(webhooks.hook_url(tenant.slug, endpoint, base_url))
 
 
 @webhooks_group.command("list")

@@ -12,21 +12,26 @@ done and every error with its row and column. The import is reported through the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.bulk import insert_records
 from core.clock import zone
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
 from core.events import EventContext, emit
 from core.models import Contact, Tag
+from core.models.crm import person_label
+from core.text import search_key
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents import deliverability
+from plugins.gdpr_consents.batch import ConsentBatch
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake import mailchimp
 from plugins.gdpr_consents.intake.headers import match_headers
@@ -47,6 +52,8 @@ from plugins.gdpr_consents.models import (
 from plugins.gdpr_consents.validity import current_state
 
 IMPORT_SOURCE = "import"
+CHUNK_ROWS = 1000
+"""Rows of a consent sheet looked up and written together."""
 
 
 class ImportRefused(ValueError):
@@ -111,6 +118,27 @@ class _Options:
     date_format: str
 
 
+@dataclass
+class _SheetRow:
+    """One read and checked row of a consent sheet, waiting for its chunk."""
+
+    result: RowResult
+    purpose: Purpose | None
+    agreed: bool
+    when: datetime | None
+    months: int | None = None
+    until: datetime | None = None
+    detail: str | None = None
+    note: str | None = None
+    contact: dict[str, str | None] = field(default_factory=dict)
+
+
+def _header(sheet: Sheet, columns: dict[str, int], name: str) -> str:
+    """The sheet's header of the field `name` (the field's name when it has no column)."""
+    index = columns.get(name)
+    return sheet.headers[index] if index is not None else name
+
+
 def find_purpose(code: str) -> Purpose | None:
     """The tenant's purpose with `code` (case-insensitive), or None."""
     return db.session.scalar(select(Purpose).where(
@@ -162,19 +190,34 @@ class _Run:
         self.options = options
         self.tz = zone(ctx.tenant.time_zone if ctx.tenant else None)
         self.contacts: dict[str, Contact] = {}
+        self.purposes: dict[str, Purpose | None] = {}
+        self.batch = ConsentBatch(ctx)
+        # a sheet names each person once per purpose: check an address and ask whether it
+        # is suppressed once per import
+        self._addresses: dict[str, str | InvalidEmail] = {}
+        self._suppressed: dict[str, str | None] = {}
 
     # --- shared steps ---------------------------------------------------------------------
 
     def address(self, raw: Any, column: str) -> str:
         if raw is None or not str(raw).strip():
             raise _RowError(column, "the e-mail address is empty.")
-        try:
-            return normalize_email(str(raw))
-        except InvalidEmail as exc:
-            raise _RowError(column, str(exc)) from None
+        text = str(raw)
+        found = self._addresses.get(text)
+        if found is None:
+            try:
+                found = normalize_email(text)
+            except InvalidEmail as exc:
+                found = exc
+            self._addresses[text] = found
+        if isinstance(found, InvalidEmail):
+            raise _RowError(column, str(found)) from None
+        return found
 
     def suppressed(self, email: str) -> str | None:
-        return emit("crm_is_suppressed", self.ctx, email=email)
+        if email not in self._suppressed:
+            self._suppressed[email] = emit("crm_is_suppressed", self.ctx, email=email)
+        return self._suppressed[email]
 
     def contact(self, email: str, result: RowResult, **fields: Any) -> Contact:
         contact = self.contacts.get(email)
@@ -210,17 +253,45 @@ class _Run:
     def when_text(self, moment: Any) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
-    # --- a generic consent sheet ----------------------------------------------------------
+    # --- a generic consent sheet: read row by row, written a chunk at a time ------------------
+
+    def sheet_chunk(self, sheet: Sheet, columns: dict[str, int],
+                    rows: list[tuple[int, list[Any]]]) -> list[RowResult]:
+        """Import a chunk of a consent sheet's rows with a few statements: contacts looked
+        up and created together, the consents of the chunk through one `ConsentBatch`."""
+        results: list[RowResult] = []
+        parsed: list[_SheetRow] = []
+        for number, values in rows:
+            try:
+                row = self.sheet_row(sheet, columns, number, values)
+            except _RowError as exc:
+                results.append(RowResult(sheet.name, number, None, "rejected",
+                                         errors=[str(exc)]))
+                continue
+            results.append(row.result)
+            if row.result.status != "skipped":
+                parsed.append(row)
+        contacts = self.chunk_contacts(parsed)
+        self.batch.load(contact.id for contact in contacts.values())
+        for row in parsed:
+            try:
+                self.record(sheet, columns, row, contacts[row.result.email])
+            except _RowError as exc:
+                row.result.status, row.result.changes = "rejected", []
+                row.result.errors.append(str(exc))
+        self.batch.flush()
+        return results
 
     def sheet_row(self, sheet: Sheet, columns: dict[str, int], number: int,
-                  values: list[Any]) -> RowResult:
+                  values: list[Any]) -> _SheetRow:
+        """Read and check one row of a consent sheet (nothing is looked up but the
+        purpose and the suppression of its address)."""
         def cell(name: str) -> Any:
             index = columns.get(name)
             return values[index] if index is not None and index < len(values) else None
 
         def header(name: str) -> str:
-            index = columns.get(name)
-            return sheet.headers[index] if index is not None else name
+            return _header(sheet, columns, name)
 
         result = RowResult(sheet.name, number, None)
         email = self.address(cell("email"), header("email"))
@@ -229,10 +300,10 @@ class _Run:
         if reason:
             result.status = "skipped"
             result.changes.append(f"skipped: the address is suppressed ({reason})")
-            return result
+            return _SheetRow(result, None, False, None)
         if "purpose" in columns and read_text(cell("purpose"), 64):
             code = read_text(cell("purpose"), 64) or ""
-            purpose = find_purpose(code)
+            purpose = self.purpose(code)
             if purpose is None:
                 raise _RowError(header("purpose"), f"'{code}' is not a purpose of this "
                                 "tenant; add it with 'crm purposes add' or fix the cell.")
@@ -261,30 +332,72 @@ class _Run:
             raise _RowError(header("expires_at"), str(exc)) from None
         if given is None and agreed:
             raise _RowError(header("given_at"), "the date the consent was given is empty.")
-        contact = self.contact(email, result, first_name=read_text(cell("first_name"), 128),
-                               last_name=read_text(cell("last_name"), 128),
-                               phone=read_text(cell("phone"), 64))
-        before = self.signature(contact, purpose)
-        existed = before is not None
-        detail = read_text(cell("source"), 255)
-        note = read_text(cell("note"), 2000)
+        field = "given_at" if agreed else "refused_at"
         try:
-            if agreed:
-                consent_logic.grant(self.ctx, contact, purpose, given_at=given,
-                                    source=IMPORT_SOURCE, source_detail=detail,
-                                    duration_months=months, expires_at=until, reason=note)
-                text = f"grant {purpose.code} given {self.when_text(given)}"
-            else:
-                consent_logic.refuse(self.ctx, contact, purpose,
-                                     refused_at=given or self.ctx.at, source=IMPORT_SOURCE,
-                                     source_detail=detail, reason=note)
-                text = f"record refusal of {purpose.code}"
+            when = consent_logic.answered_at(self.ctx, given or self.ctx.at, field)
         except ConsentInputError as exc:
             raise _RowError(header(exc.field) if exc.field in columns else exc.field,
                             exc.message) from None
-        self.changed(result, before, self.signature(contact, purpose), text,
-                     created=not existed)
-        return result
+        return _SheetRow(result, purpose, agreed, when, months, until,
+                         read_text(cell("source"), 255), read_text(cell("note"), 2000),
+                         {"first_name": read_text(cell("first_name"), 128),
+                          "last_name": read_text(cell("last_name"), 128),
+                          "phone": read_text(cell("phone"), 64)})
+
+    def chunk_contacts(self, rows: list[_SheetRow]) -> dict[str, Contact]:
+        """The contacts of the rows' addresses ({e-mail: contact}): the missing ones are
+        inserted together (from the first row with the address, which reports `create
+        contact`), then all are loaded with one query."""
+        emails = list(dict.fromkeys(row.result.email for row in rows))
+        if not emails:
+            return {}
+        have = set(db.session.scalars(select(Contact.email).where(Contact.email.in_(emails))))
+        new: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            email = row.result.email
+            if email in have or email in new:
+                continue
+            first, last = row.contact["first_name"] or "", row.contact["last_name"] or ""
+            new[email] = {"email": email, "first_name": first, "last_name": last,
+                          "phone": row.contact["phone"],
+                          "search_key": search_key(first, last, email)}
+            row.result.changes.append(f"create contact {email}")
+            row.result.status = "created"
+        insert_records(self.ctx, Contact, list(new.values()), lambda row: person_label(
+            row["first_name"], row["last_name"], row["email"], row["id"]))
+        return {c.email: c for c in db.session.scalars(
+            select(Contact).where(Contact.email.in_(emails)))}
+
+    def record(self, sheet: Sheet, columns: dict[str, int], row: _SheetRow,
+               contact: Contact) -> None:
+        """Queue the row's grant or refusal in the batch and report what it changes."""
+        purpose = row.purpose
+        existed = self.batch.consent(contact, purpose) is not None
+        try:
+            if row.agreed:
+                kind = self.batch.grant(contact, purpose, row.when, source=IMPORT_SOURCE,
+                                        source_detail=row.detail,
+                                        duration_months=row.months, expires_at=row.until,
+                                        reason=row.note)
+                text = f"grant {purpose.code} given {self.when_text(row.when)}"
+            else:
+                kind = self.batch.refuse(contact, purpose, row.when, source=IMPORT_SOURCE,
+                                         source_detail=row.detail, reason=row.note)
+                text = f"record refusal of {purpose.code}"
+        except ConsentInputError as exc:
+            raise _RowError(_header(sheet, columns, exc.field) if exc.field in columns
+                            else exc.field, exc.message) from None
+        if kind is not None:
+            row.result.changes.append(text)
+            if row.result.status != "created":
+                row.result.status = "updated" if existed else "created"
+
+    def purpose(self, code: str) -> Purpose | None:
+        """The tenant's purpose `code` (looked up once per import)."""
+        key = code.strip().lower()
+        if key not in self.purposes:
+            self.purposes[key] = find_purpose(key)
+        return self.purposes[key]
 
     # --- a Mailchimp audience export ------------------------------------------------------
 
@@ -406,6 +519,12 @@ def _options(mapping_name: str | None, purpose_code: str | None, date_format: st
     return _Options(purpose, columns, date_format or stored.get("date_format") or "auto")
 
 
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def run_import(
     ctx: EventContext,
     file_name: str,
@@ -457,13 +576,17 @@ def run_import(
     done = 0
     try:
         for sheet, kind, extra in plans:
+            if kind == "sheet":
+                for chunk in _chunks(sheet.rows, CHUNK_ROWS):
+                    report.rows.extend(run.sheet_chunk(sheet, extra, chunk))
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
+                continue
+            status, target = extra
             for number, values in sheet.rows:
                 try:
-                    if kind == "mailchimp":
-                        status, target = extra
-                        row = run.mailchimp_row(sheet, status, target, number, values)
-                    else:
-                        row = run.sheet_row(sheet, extra, number, values)
+                    row = run.mailchimp_row(sheet, status, target, number, values)
                 except _RowError as exc:
                     row = RowResult(sheet.name, number, None, "rejected", errors=[str(exc)])
                 report.rows.append(row)

@@ -1,5 +1,6 @@
-"""Mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>` (Mailchimp, Brevo,
-Mailjet).
+"""Mailing-system webhooks at `/hooks/<tenant>/<provider>/<secret>`: Mailchimp, Brevo and
+Mailjet built in, more from plugins through `crm_webhook_providers` (the built-in ones are
+offered through the same hook).
 
 Each delivery is read into canonical events (kind, address, list id, instant). An event is
 applied once: its digest (SHA-256 of the canonical event; Mailchimp sends no event id) is
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,12 +37,16 @@ from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents import deliverability
+from plugins.gdpr_consents.contributions import contributed
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake.importer import find_purpose, mapped_purpose
+from plugins.gdpr_consents.intake.public_url import absolute_url
 from plugins.gdpr_consents.models import ConsentState, ListMapping, WebhookEndpoint, WebhookEvent
 from plugins.gdpr_consents.validity import current_state
 
-PROVIDERS = ("mailchimp", "brevo", "mailjet")
+PROVIDER_CODE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+KINDS = ("subscribe", "unsubscribe", "spam", "cleaned", "bounce", "upemail", "profile",
+         "other", "campaign")
 MAX_BODY = 1024 * 1024
 """Default largest body accepted (`CRM_WEBHOOK_MAX_BYTES`)."""
 
@@ -75,6 +81,39 @@ class Event:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+# --- providers ----------------------------------------------------------------------------
+
+
+def providers(ctx: EventContext) -> dict[str, dict[str, Any]]:
+    """Return the mailing systems of the tenant ({code: {code, label, read}}): the built-in
+    ones and those other plugins add through `crm_webhook_providers`."""
+    found: dict[str, dict[str, Any]] = {}
+    for code, provider in contributed(ctx, "crm_webhook_providers", "code", PROVIDER_CODE_RE,
+                                      "webhook provider"):
+        if not callable(provider.get("read")):
+            raise ValueError(f"webhook provider '{code}' has no read function")
+        found[code] = {"code": code, "label": str(provider.get("label") or code),
+                       "read": provider["read"]}
+    return found
+
+
+def _event(item: Event | dict[str, Any]) -> Event:
+    """A canonical event from what a provider's reader returned (an Event or a dict)."""
+    if isinstance(item, Event):
+        return item
+    if not isinstance(item, dict):
+        raise Unreadable("an event is not a mapping")
+    at = item.get("at")
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        raise Unreadable("an event has no time with a zone")
+    kind = str(item.get("kind", "other"))
+    return Event(kind if kind in KINDS else "other", _address(item.get("email")),
+                 at.astimezone(UTC), [str(x) for x in item.get("list_ids") or []],
+                 new_email=_address(item.get("new_email")), ip=item.get("ip"),
+                 detail=item.get("detail"), raw=dict(item.get("raw") or {}),
+                 key=str(item.get("key") or ""))
+
+
 # --- setup ------------------------------------------------------------------------------
 
 
@@ -82,9 +121,10 @@ def add_webhook(ctx: EventContext, provider: str, purpose_code: str,
                 list_id: str | None = None) -> WebhookEndpoint:
     """Create the tenant's webhook for `provider` (or keep its secret) and map `list_id`
     (none: the default purpose) to the purpose `purpose_code`. Not committed."""
-    if provider not in PROVIDERS:
+    known = providers(ctx)
+    if provider not in known:
         raise ConsentInputError("provider", f"'{provider}' is not one of "
-                                f"{', '.join(PROVIDERS)}.")
+                                f"{', '.join(sorted(known))}.")
     purpose = find_purpose(purpose_code or "")
     if purpose is None:
         raise ConsentInputError("purpose", f"'{purpose_code}' is not a purpose of this "
@@ -105,6 +145,11 @@ def add_webhook(ctx: EventContext, provider: str, purpose_code: str,
     mapping.purpose_id = purpose.id
     db.session.flush()
     return endpoint
+
+
+def hook_url(tenant_slug: str, endpoint: WebhookEndpoint, base: str | None = None) -> str:
+    """The URL to paste into the mailing system for `endpoint` (see `absolute_url`)."""
+    return absolute_url(f"/hooks/{tenant_slug}/{endpoint.provider}/{endpoint.secret}", base)
 
 
 def describe() -> list[dict[str, Any]]:
@@ -207,7 +252,11 @@ def read_mailjet(body: bytes) -> list[Event]:
     return events
 
 
-READERS = {"mailchimp": read_mailchimp, "brevo": read_brevo, "mailjet": read_mailjet}
+BUILTIN_PROVIDERS = (
+    {"code": "mailchimp", "label": "Mailchimp", "read": read_mailchimp},
+    {"code": "brevo", "label": "Brevo", "read": read_brevo},
+    {"code": "mailjet", "label": "Mailjet", "read": read_mailjet},
+)
 
 
 # --- applying events ----------------------------------------------------------------------
@@ -309,7 +358,10 @@ def apply_event(ctx: EventContext, provider: str, event: Event) -> str:
 def receive(ctx: EventContext, provider: str, body: bytes) -> dict[str, int]:
     """Read and apply a delivery; commit; return counts (accepted, duplicates, ignored).
     Raises Unreadable."""
-    events = READERS[provider](body)
+    try:
+        events = [_event(item) for item in providers(ctx)[provider]["read"](body)]
+    except ValueError as exc:  # a reader's way of saying what it cannot read
+        raise Unreadable(str(exc)) from None
     counts = {"accepted": 0, "duplicates": 0, "ignored": 0}
     # withdrawals before grants at the same instant: the withdrawal wins
     order = {"unsubscribe": 0, "spam": 0, "cleaned": 1, "bounce": 1}
@@ -344,7 +396,10 @@ def receive(ctx: EventContext, provider: str, body: bytes) -> dict[str, int]:
 def hook(tenant: str, provider: str, secret: str) -> Any:
     """The webhook endpoint: GET answers 200 (Mailchimp's URL check); POST applies events."""
     ref = request_tenant()
-    if ref is None or provider not in PROVIDERS:
+    if ref is None:
+        abort(404)
+    ctx = context(tenant=ref, actor=f"webhook:{provider}")
+    if provider not in providers(ctx):
         abort(404)
     with tenant_scope(ref.id):
         endpoint = db.session.scalar(select(WebhookEndpoint).where(
@@ -360,7 +415,6 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
         body = request.stream.read(limit + 1)
         if len(body) > limit:
             abort(413)
-        ctx = context(tenant=ref, actor=f"webhook:{provider}")
         try:
             counts = receive(ctx, provider, body)
         except Unreadable as exc:

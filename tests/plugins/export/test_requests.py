@@ -13,6 +13,7 @@ from core.scoping import tenant_scope
 from plugins.export import register
 from plugins.export.models import (
     ExportRecord,
+    RequestChannel,
     RequestKind,
     RequestStatus,
     SubjectRequest,
@@ -134,3 +135,34 @@ def test_another_tenants_request_is_404(app, people, acme, tenant_b):
     beta = logged_in(app, tenant_b.admin_email)
     assert beta.get(f"/admin/export_requests/edit/?id={request_id}").status_code == 404
     assert beta.get(f"/admin/export_requests/details/?id={request_id}").status_code == 404
+
+
+def test_with_the_audit_trail_on_a_request_saves_and_its_edit_form_shows_its_values(
+        app, people, acme):
+    from tests.plugins.export.conftest import switch
+
+    switch(app, acme.id, "audit")
+    with app.app_context(), tenant_scope(acme.id):
+        request_id = _add(datetime(2025, 1, 1, tzinfo=UTC), kind=RequestKind.ERASURE,
+                          channel=RequestChannel.LETTER).id
+        db.session.commit()
+    client = logged_in(app, acme.admin_email)
+    page = client.get(f"/admin/export_requests/edit/?id={request_id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="erasure">', page)
+    assert re.search(r'<option selected value="letter">', page)
+    assert re.search(r'<option selected value="open">', page)
+    token = csrf_token(client, "/admin/export_requests/new/")
+    saved = client.post("/admin/export_requests/new/", data={
+        "csrf_token": token, "kind": "portability", "received_at": "2025-02-03T10:00",
+        "channel": "in_person", "requester_name": "Ann", "requester_email": "ann@x.si",
+        "extension_months": "0", "status": "open"})
+    assert saved.status_code == 302
+    with app.app_context(), tenant_scope(acme.id):
+        newest = db.session.scalar(select(SubjectRequest).order_by(SubjectRequest.id.desc()))
+        assert (newest.kind, newest.channel) == (RequestKind.PORTABILITY,
+                                                 RequestChannel.IN_PERSON)
+        assert str(newest) == f"portability request #{newest.id} of Ann"
+    bogus = client.post("/admin/export_requests/new/", data={
+        "csrf_token": token, "kind": "everything", "received_at": "2025-02-03T10:00",
+        "channel": "email", "extension_months": "0", "status": "open"})
+    assert bogus.status_code == 200 and "Not a valid choice" in bogus.get_data(as_text=True)

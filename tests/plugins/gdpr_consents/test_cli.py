@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.db import db
-from core.models import Contact, Tenant
+from core.models import Attachment, Contact, Tenant
 from core.scoping import all_tenants, tenant_scope
 from plugins.gdpr_consents.models import Consent, ConsentEvent
 
@@ -215,3 +215,66 @@ def test_demo_defines_the_three_purposes_with_consents(app, cli):
         with tenant_scope(demo_id):
             actors = set(db.session.scalars(select(ConsentEvent.actor)))
     assert len(actors) == 1 and actors.pop().startswith("cli:")  # who added them
+
+
+def test_consents_rectify_corrects_with_a_reason_and_keeps_the_old_values(
+        app, cli, tenant_a):
+    enable(cli)
+    add_contacts(app, tenant_a.id, "ana@firma.si")
+    granted = cli.invoke(args=["consents", "grant", "ana@firma.si", "newsletter", "--tenant",
+                               "acme", "--given-at", "2025-03-21", "--months", "120",
+                               "--detail", "sejm"])
+    assert granted.exit_code == 0, granted.output
+    base = ["consents", "rectify", "ana@firma.si", "newsletter", "--tenant", "acme"]
+    for args, message in (
+        (["--given-at", "2025-03-12"], "Missing option '--reason'"),
+        (["--reason", "typo"], "Error: consent: nothing to correct; give at least one of"),
+        (["--reason", "typo", "--months", "1.5"],
+         "Error: duration_months: '1.5' is not a whole number of months"),
+        (["--reason", "typo", "--detail", "sejm"],
+         "Error: consent: nothing to correct: the consent has these values already."),
+    ):
+        result = cli.invoke(args=[*base, *args])
+        assert result.exit_code in (1, 2) and message in result.output, result.output
+    result = cli.invoke(args=[*base, "--reason", "date on the signed form", "--given-at",
+                              "2025-03-12", "--detail", "sejem Celje"])
+    assert result.exit_code == 0, result.output
+    assert "is corrected (given 2025-03-12 00:00, until 2035-03-12 00:00)" in result.output
+    history = json.loads(cli.invoke(args=["consents", "history", "ana@firma.si", "--tenant",
+                                          "acme", "--json"]).output)
+    assert [e["change"] for e in history] == ["grant", "rectify"]
+    rectified = history[-1]
+    assert rectified["reason"] == "date on the signed form"
+    assert rectified["by"].startswith("cli:")
+    assert rectified["corrected"]["source_detail"] == {"before": "sejm", "after": "sejem Celje"}
+    assert rectified["corrected"]["given_at"]["before"].startswith("2025-03-20T23:00")
+    assert rectified["corrected"]["given_at"]["after"].startswith("2025-03-11T23:00")
+    assert history[0]["corrected"] == {}
+
+
+def test_consents_refuse_with_a_proof_and_a_bad_file_stores_nothing(app, cli, tenant_a,
+                                                                    tmp_path):
+    enable(cli)
+    add_contacts(app, tenant_a.id, "ne@firma.si")
+    args = ["consents", "refuse", "ne@firma.si", "sms", "--tenant", "acme", "--at",
+            "2025-04-02", "--detail", "sejem"]
+    exe = tmp_path / "ne.pdf"
+    exe.write_bytes(b"MZ" + b"\x00" * 300)
+    bad = cli.invoke(args=[*args, "--proof", str(exe)])
+    assert bad.exit_code == 1
+    assert bad.output.startswith("Error: proof: 'ne.pdf' is not an allowed file type")
+    with app.app_context(), tenant_scope(tenant_a.id):
+        assert db.session.scalar(select(func.count()).select_from(Consent)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    scan = tmp_path / "podpis-ne.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    result = cli.invoke(args=[*args, "--proof", str(scan)])
+    assert result.exit_code == 0, result.output
+    assert "Refusal of ne@firma.si for 'sms' is recorded." in result.output
+    listed = json.loads(cli.invoke(args=["consents", "list", "--tenant", "acme", "--email",
+                                         "ne@firma.si", "--json"]).output)
+    assert [(c["purpose"], c["state"], c["given_at"]) for c in listed] == [
+        ("sms", "refused", None)]
+    with app.app_context(), tenant_scope(tenant_a.id):
+        [proof] = db.session.scalars(select(Attachment)).all()
+        assert (proof.owner_type, proof.filename) == ("gdpr_consents.consent", "podpis-ne.pdf")

@@ -260,3 +260,27 @@ def test_extension_points_rules_sources_and_change_listener(rules_app, tenant_a)
         assert "call_centre" in consents.known_sources(ctx)
         assert rules_app.extensions["acme_changes"] == [("grant", consent.purpose_id,
                                                          "granted")]
+
+
+def test_plugin_form_fields_are_checked_and_kept_with_the_event(rules_app, tenant_a):
+    tenant = enable_consents(rules_app, tenant_a.slug)
+    with rules_app.app_context(), tenant.scope():
+        ctx = tenant.ctx()
+        contact = tenant.contact("m@firma.si", phone="+386 41 000 000")
+        db.session.commit()
+        assert [f["name"] for f in consents.consent_fields(ctx)] == ["agent_id"]
+        with pytest.raises(ConsentInputError) as error:
+            consents.grant(ctx, contact, "sms", given_at=GIVEN, source="call_centre",
+                           source_detail="fair", fields={"agent_id": "seven"})
+        assert str(error.value) == "agent_id: use the agent's number."
+        db.session.rollback()
+        consent = consents.grant(ctx, contact, "sms", given_at=GIVEN, source="call_centre",
+                                 source_detail="fair", fields={"agent_id": " 7 ", "x": "y"})
+        event = consents.history(consent_ids=[consent.id])[0]
+        assert event.payload == {"fields": {"agent_id": "7"}}
+        db.session.commit()
+    other = tenant.app.test_cli_runner().invoke(args=[
+        "consents", "grant", "n@firma.si", "newsletter", "--tenant", tenant.slug,
+        "--given-at", "2025-01-10", "--field", "agent_id"])
+    assert other.exit_code != 0
+    assert "--field 'agent_id' is not NAME=VALUE." in other.output

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.hookspecs import hookimpl
 from core.models import Contact
+from plugins.audit.models import AuditEntry
 from plugins.gdpr_consents.intake import importer
 from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, save_mapping
 from plugins.gdpr_consents.intake.readers import Limits
@@ -188,6 +189,8 @@ def test_dry_run_lists_changes_and_stores_nothing(actx):
     assert report.rows[0].changes == ["create contact ana.novak@example.si",
                                       "grant newsletter given 2018-05-25 10:00"]
     assert db.session.scalar(select(func.count(Consent.id))) == 0
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
+    assert event_count() == 0
 
 
 def test_windows_1250_comma_csv_and_date_format(actx):
@@ -316,3 +319,54 @@ def test_the_import_is_reported_through_the_core_hook(app, actx):
     assert recorder.calls == [("consents (dry run)", "consents.xlsx", 4, 4, 0, 0),
                               ("consents", "consents.xlsx", 4, 4, 0, 0),
                               ("consents", "consents.xlsx", 4, 0, 0, 0)]
+
+
+class ConsentChangeRecorder:
+    """A plugin that keeps what `crm_consent_changed` gets."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    @hookimpl
+    def crm_consent_changed(self, ctx, consent, event) -> None:
+        """Keep the consent's and the entry's ids and kinds, as loaded."""
+        self.calls.append((consent.contact.email, consent.purpose.code, consent.state,
+                           event.consent_id == consent.id, event.kind.value))
+
+
+def test_each_change_of_an_import_reaches_crm_consent_changed(app, actx):
+    recorder = ConsentChangeRecorder()
+    app.extensions["crm"]["plugins"].pm.register(recorder, name="consent_recorder")
+    run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"))
+    assert sorted(recorder.calls) == [
+        ("ana.novak@example.si", "newsletter", ConsentState.GRANTED, True, "grant"),
+        ("boris.kopitar@example.si", "events", ConsentState.GRANTED, True, "grant"),
+        ("boris.kopitar@example.si", "newsletter", ConsentState.GRANTED, True, "grant"),
+        ("luka.cesnik@example.net", "sms", ConsentState.GRANTED, True, "grant")]
+
+
+def test_the_audit_trail_records_every_row_an_import_creates(app, actx):
+    host = app.extensions["crm"]["plugins"]
+    host.enable(actx.ctx(), "audit")
+    db.session.commit()
+    run_import(actx.ctx(actor="cli:importer"), "consents.xlsx", load("consents.xlsx"))
+    created = [e for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+               if e.action == "created"]
+    contacts = {c.id: c for c in db.session.scalars(select(Contact))}
+    consents = db.session.scalars(select(Consent)).all()
+    events = db.session.scalars(select(ConsentEvent)).all()
+    by_target = {(e.target_type, e.target_id): e for e in created}
+    assert len(created) == len(contacts) + len(consents) + len(events) == 3 + 4 + 4
+    for contact in contacts.values():
+        entry = by_target["contact", contact.id]
+        assert (entry.label, entry.contact_id, entry.actor) == (
+            str(contact), contact.id, "cli:importer")
+        assert json.loads(entry.details)["values"]["email"] == contact.email
+    for consent in consents:
+        entry = by_target["gdpr_consents_consent", consent.id]
+        assert (entry.label, entry.contact_id) == (str(consent), consent.contact_id)
+        values = json.loads(entry.details)["values"]
+        assert (values["state"], values["source"]) == ("granted", "import")
+    for event in events:
+        entry = by_target["gdpr_consents_event", event.id]
+        assert (entry.label, entry.contact_id) == (str(event), event.contact_id)

@@ -226,3 +226,23 @@ def test_command_prints_the_url(app, acme, cli, client):
                                "--purpose", "nope"])
     assert unknown.exit_code == 1
     assert quote("nope") in unknown.output
+
+
+def test_a_plugins_mailing_system_is_read_by_its_own_reader_and_checked(rules_app, tenant_a):
+    cli = rules_app.test_cli_runner()
+    added = cli.invoke(args=["webhooks", "add", "naive", "--tenant", "acme", "--purpose",
+                             "newsletter"])
+    assert added.exit_code == 0, added.output
+    url = added.output.strip().removeprefix("http://127.0.0.1:5000")
+    client = rules_app.test_client()
+    refused = post(client, url, data=b"bad", content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json == {"error": "The body cannot be read: the delivery says bad."}
+    naive = post(client, url, data=b"{}", content_type="application/json")
+    assert naive.status_code == 400
+    assert naive.json == {"error": "The body cannot be read: an event has no time with a "
+                                   "zone."}
+    unknown = cli.invoke(args=["webhooks", "add", "postal", "--tenant", "acme", "--purpose",
+                               "newsletter"])
+    assert unknown.exit_code == 1
+    assert "'postal' is not one of brevo, mailchimp, mailjet, naive." in unknown.output

@@ -218,3 +218,180 @@ def test_expiring_and_without_consent_pages(app, tenant_a):
     missing = client.get("/admin/gdpr_consents_unconsented/").get_data(as_text=True)
     assert "bor@gmail.com" in missing and "info@firma.si" not in missing
     assert "ana@firma.si" not in missing
+
+
+def disable_consents(app, slug):
+    with app.app_context():
+        from core.events import context
+        from core.models import Tenant
+        from core.scoping import all_tenants
+
+        with all_tenants():
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        app.extensions["crm"]["plugins"].disable(context(tenant=tenant, actor="cli:t"),
+                                                 "gdpr_consents")
+        db.session.commit()
+
+
+def granted_on_the_page(app, tenant, email, **form):
+    """Log in as the tenant's user and add a consent of a new contact `email` on its page;
+    return (client, csrf token, contact id)."""
+    contact_id = add_contact(app, tenant.id, email)
+    client = logged_in(app, tenant.user_email)
+    token = csrf_token(client, f"/admin/contacts/details/?id={contact_id}")
+    response = client.post(f"/admin/gdpr_consents_contact/{contact_id}/add",
+                           data={"csrf_token": token, "purpose": "newsletter", **form},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client, token, contact_id
+
+
+def test_a_proof_downloads_for_its_tenant_only_and_while_the_plugin_is_on(
+        app, tenant_a, tenant_b):
+    enable_consents(app, tenant_a.slug)
+    enable_consents(app, tenant_b.slug)
+    client, _token, _contact_id = granted_on_the_page(
+        app, tenant_a, "p@firma.si", given_at="2025-01-31",
+        proof=(io.BytesIO(PDF), "podpis.pdf"))
+    with app.app_context(), tenant_scope(tenant_a.id):
+        proof = db.session.scalar(select(Attachment))
+        assert proof.owner_type == "gdpr_consents.consent"
+        proof_id = proof.id
+    url = f"/admin/attachments/{proof_id}/download"
+    mine = client.get(url)
+    assert mine.status_code == 200 and mine.data == PDF
+    assert "podpis.pdf" in mine.headers["Content-Disposition"]
+    other = logged_in(app, tenant_b.admin_email)
+    assert other.get(url).status_code == 404
+    disable_consents(app, tenant_a.slug)
+    assert client.get(url).status_code == 404
+
+
+def test_a_file_whose_owner_type_no_model_knows_is_not_served(app, tenant_a):
+    from core.attachments import attachment_store
+
+    with app.app_context(), tenant_scope(tenant_a.id):
+        stray = attachment_store().save(owner_type="no_such_kind", owner_id=1,
+                                        filename="x.pdf", stream=io.BytesIO(PDF),
+                                        tenant_id=tenant_a.id)
+        db.session.commit()
+        stray_id = stray.id
+    client = logged_in(app, tenant_a.user_email)
+    assert client.get(f"/admin/attachments/{stray_id}/download").status_code == 404
+
+
+def consent_of(app, tenant_id, purpose="newsletter"):
+    with app.app_context(), tenant_scope(tenant_id):
+        return db.session.scalar(select(Consent).join(Purpose).where(Purpose.code == purpose))
+
+
+def test_a_consent_entered_wrongly_is_corrected_and_the_history_keeps_the_old_values(
+        app, tenant_a):
+    enable_consents(app, tenant_a.slug)
+    client, token, contact_id = granted_on_the_page(
+        app, tenant_a, "r@firma.si", given_at="2025-03-21", duration_months="120",
+        source="manual", source_detail="sejm")
+    consent_id = consent_of(app, tenant_a.id).id
+    url = f"/admin/gdpr_consents_contact/consent/{consent_id}/rectify"
+    assert f'href="{url}"' in contact_page(client, contact_id).get_data(as_text=True)
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="2025-03-21"' in form and 'value="120"' in form and 'value="sejm"' in form
+    shown = {"csrf_token": token, "given_at": "2025-03-21", "duration_months": "120",
+             "expires_at": "", "source": "manual", "source_detail": "sejm"}
+    # no reason, nothing changed, a bad date: a 400 naming the field, nothing recorded
+    for changes, message in (
+        ({"given_at": "2025-03-12"}, "reason: say why the consent is corrected"),
+        ({"reason": "typo"}, "consent: nothing to correct"),
+        ({"given_at": "12.3.2025", "reason": "typo"},
+         "given_at: &#39;12.3.2025&#39; is not a date"),
+        ({"duration_months": "", "expires_at": "2025-01-01", "reason": "typo"},
+         "expires_at: the expiry (2025-01-01 00:00) must come after"),
+    ):
+        response = client.post(url, data={**shown, **changes})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, html
+        assert message in html and 'id="gdpr-rectify"' in html
+    assert consent_of(app, tenant_a.id).given_at.isoformat().startswith("2025-03-20T23:00")
+    corrected = client.post(url, data={**shown, "given_at": "2025-03-12", "source_detail":
+                                       "sejem Celje", "reason": "date on the signed form"})
+    assert corrected.status_code == 302, corrected.get_data(as_text=True)
+    consent = consent_of(app, tenant_a.id)
+    assert consent.given_at.isoformat().startswith("2025-03-11T23:00")
+    assert consent.expires_at.isoformat().startswith("2035-03-11T23:00")
+    assert consent.source_detail == "sejem Celje"
+    with app.app_context(), tenant_scope(tenant_a.id):
+        kinds = [e.kind.value for e in db.session.scalars(
+            select(ConsentEvent).order_by(ConsentEvent.id))]
+    assert kinds == ["grant", "rectify"]
+    history = contact_page(client, contact_id).get_data(as_text=True).split(
+        'id="gdpr-consent-history"')[1]
+    assert "rectify" in history and "date on the signed form" in history
+    assert "given_at: 2025-03-21 00:00 → 2025-03-12 00:00" in history
+    assert "source_detail: sejm → sejem Celje" in history
+    assert f"user:{tenant_a.user_email}" in history
+
+
+def test_a_refusal_is_recorded_on_the_contact_page_with_its_proof(app, tenant_a):
+    enable_consents(app, tenant_a.slug)
+    contact_id = add_contact(app, tenant_a.id, "no@firma.si")
+    client = logged_in(app, tenant_a.user_email)
+    page = contact_page(client, contact_id).get_data(as_text=True)
+    assert 'id="gdpr-add-refusal-submit"' in page
+    token = csrf_token(client, f"/admin/contacts/details/?id={contact_id}")
+    missing = client.post(f"/admin/gdpr_consents_contact/{contact_id}/add", data={
+        "csrf_token": token, "purpose": "sms", "answer": "refused"})
+    assert missing.status_code == 400
+    assert "refused_at: a date is needed" in missing.get_data(as_text=True)
+    response = client.post(f"/admin/gdpr_consents_contact/{contact_id}/add", data={
+        "csrf_token": token, "purpose": "sms", "given_at": "2025-04-02", "answer": "refused",
+        "source_detail": "sejem", "proof": (io.BytesIO(PDF), "ne.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    consent = consent_of(app, tenant_a.id, "sms")
+    assert consent.state.value == "refused" and consent.given_at is None
+    assert consent.refused_at.isoformat().startswith("2025-04-01T22:00")
+    page = contact_page(client, contact_id).get_data(as_text=True)
+    assert 'id="gdpr-purpose-sms" data-state="refused"' in page and "ne.pdf" in page
+    assert "refuse" in page.split('id="gdpr-consent-history"')[1]
+
+
+def test_another_tenants_consent_cannot_be_corrected(app, tenant_a, tenant_b):
+    enable_consents(app, tenant_a.slug)
+    enable_consents(app, tenant_b.slug)
+    granted_on_the_page(app, tenant_a, "s@firma.si", given_at="2025-03-21")
+    url = f"/admin/gdpr_consents_contact/consent/{consent_of(app, tenant_a.id).id}/rectify"
+    other = logged_in(app, tenant_b.admin_email)
+    assert other.get(url).status_code == 404
+    assert other.post(url, data={"csrf_token": csrf_token(other, "/admin/contacts/"),
+                                 "given_at": "2025-01-01", "reason": "x"}).status_code == 404
+    assert consent_of(app, tenant_a.id).given_at.isoformat().startswith("2025-03-20T23:00")
+
+
+def test_the_audit_trail_names_who_granted_corrected_and_withdrew(app, tenant_a):
+    from core.events import context
+    from core.models import Tenant
+    from core.scoping import all_tenants
+    from plugins.audit.models import AuditEntry
+
+    enable_consents(app, tenant_a.slug)
+    with app.app_context():
+        with all_tenants():
+            acme = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_a.slug))
+        app.extensions["crm"]["plugins"].enable(context(tenant=acme, actor="cli:t"), "audit")
+        db.session.commit()
+    client, token, _contact_id = granted_on_the_page(
+        app, tenant_a, "t@firma.si", given_at="2025-03-21", source_detail="sejm")
+    consent_id = consent_of(app, tenant_a.id).id
+    client.post(f"/admin/gdpr_consents_contact/consent/{consent_id}/rectify", data={
+        "csrf_token": token, "source_detail": "sejem", "reason": "typo"})
+    client.post(f"/admin/gdpr_consents_contact/consent/{consent_id}/withdraw",
+                data={"csrf_token": token})
+    with app.app_context(), tenant_scope(tenant_a.id):
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target_type == "gdpr_consents_event")
+            .order_by(AuditEntry.seq)).all()
+        consent_updates = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.target_type == "gdpr_consents_consent", AuditEntry.action == "updated"))
+    assert [e.action for e in entries] == ["created"] * 3
+    assert {e.actor for e in entries} == {f"user:{tenant_a.user_email}"}
+    assert consent_updates == 2

@@ -14,6 +14,7 @@ from core.events import emit
 from core.models import Activity, Attachment, Contact
 from core.records import delete_record
 from core.scoping import including_deleted, tenant_scope
+from plugins.gdpr_consents.intake import webhooks
 from plugins.gdpr_consents.models import Consent
 from plugins.trash import ledger
 from plugins.trash.models import TrashErasure, TrashUnit
@@ -72,6 +73,8 @@ def test_erase_removes_the_person_everywhere_trashed_rows_included(app, cli, acm
         assert trashed_row(Activity, person.own_activity_id) is None
         assert db.session.scalar(select(func.count()).select_from(TrashUnit)) == 0
         assert visible(Activity, person.shared_activity_id)
+    verified = cli.invoke(args=["audit", "verify", "--tenant", "acme"])
+    assert verified.exit_code == 0, verified.output  # the trail's details blanked, chain whole
 
 
 def test_anonymize_keeps_business_records_without_the_person(app, cli, acme):
@@ -95,6 +98,7 @@ def test_anonymize_keeps_business_records_without_the_person(app, cli, acme):
         assert unit.label == f"erased person #{person.contact_id}"
         assert unit.rows == 4  # contact, activity with its file, consent
     assert not person.contact_file.exists() and person.activity_file.exists()
+    assert cli.invoke(args=["audit", "verify", "--tenant", "acme"]).exit_code == 0
 
 
 def test_the_ledger_keeps_a_keyed_hash_and_suppresses_the_address(app, cli, acme, beta):
@@ -159,3 +163,29 @@ def test_with_the_trash_plugin_off_for_the_tenant_nothing_is_suppressed(app, cli
     switch(app, acme.id, ("trash",), on=False)
     with app.app_context(), tenant_scope(acme.id):
         assert emit("crm_is_suppressed", acme.ctx(), email=person.email) is None
+
+
+def test_an_erased_person_does_not_come_back_through_an_import_or_a_webhook(app, cli, acme,
+                                                                            tmp_path):
+    with app.app_context(), tenant_scope(acme.id):
+        person = make_person(acme)
+        endpoint = webhooks.add_webhook(acme.ctx(), "mailchimp", "newsletter")
+        db.session.commit()
+        url = f"/hooks/acme/mailchimp/{endpoint.secret}"
+    assert cli.invoke(args=["erase", person.email, "--tenant", "acme"]).exit_code == 0
+
+    sheet = tmp_path / "consents.csv"
+    sheet.write_text(f"Email,Purpose,Given at\n{person.email.upper()},newsletter,2025-06-02\n"
+                     "mia.kos@firma.si,newsletter,2025-06-02\n")
+    imported = cli.invoke(args=["consents", "import", str(sheet), "--tenant", "acme"])
+    assert imported.exit_code == 0, imported.output
+    assert "skipped: the address is suppressed (erased on " in imported.output
+    hooked = app.test_client().post(url, data={
+        "type": "subscribe", "fired_at": "2025-06-03 10:00:00", "data[email]": person.email,
+        "data[merges][FNAME]": "Ana", "data[merges][LNAME]": "Novak"})
+    assert hooked.status_code == 200
+    with app.app_context(), tenant_scope(acme.id), including_deleted():
+        emails = set(db.session.scalars(select(Contact.email)))
+        assert person.email not in emails and "mia.kos@firma.si" in emails
+    assert person.email not in every_text_value(app)
+    assert "Novak" not in every_text_value(app)

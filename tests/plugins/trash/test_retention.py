@@ -4,7 +4,10 @@ days, in every tenant, again and again without harm; `crm trash empty` purges al
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -112,3 +115,72 @@ def test_trash_list_and_restore_from_the_command_line(app, cli, acme):
     assert "with 4 row(s)" in restored.output
     with app.app_context(), tenant_scope(acme.id):
         assert db.session.get(Contact, contact_id) is not None
+
+
+def test_another_tenants_unit_or_person_is_not_found_from_the_command_line(app, cli, acme,
+                                                                           beta):
+    with app.app_context():
+        _trash_days_ago(acme, "ana@firma.si", 2)
+        with tenant_scope(acme.id):
+            unit_id = db.session.scalar(select(TrashUnit.id))
+    restore = cli.invoke(args=["trash", "restore", str(unit_id), "--tenant", "beta"])
+    assert restore.exit_code == 1
+    assert restore.output == (f"Error: There is no unit {unit_id} in the trash of 'beta'; see "
+                              "'crm trash list --tenant beta'.\n")
+    listed = cli.invoke(args=["trash", "list", "--tenant", "beta", "--json"])
+    assert json.loads(listed.output) == []
+    erase = cli.invoke(args=["erase", "ana@firma.si", "--tenant", "beta"])
+    assert erase.exit_code == 1 and erase.output.count("\n") == 1
+    assert "No contact of 'beta' has the address ana@firma.si" in erase.output
+    emptied = cli.invoke(args=["trash", "empty", "--tenant", "beta"])
+    assert emptied.output.startswith("beta: Purged 0 unit(s)")
+    with app.app_context(), tenant_scope(acme.id):
+        assert db.session.get(TrashUnit, unit_id) is not None
+
+
+def test_bad_input_on_the_command_line_gets_one_sentence_and_no_traceback(cli, acme):
+    for args, code, sentence in (
+            (["trash", "restore", "abc", "--tenant", "acme"], 2,
+             "Error: Invalid value for 'UNIT_ID': 'abc' is not a valid integer."),
+            (["trash", "list", "--tenant", "nope"], 1,
+             "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
+            (["trash", "purge-expired", "--tenant", "nope"], 1,
+             "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
+            (["trash", "empty", "--tenant", "acme", "--batch-size", "x"], 2,
+             "Error: Invalid value for '--batch-size': 'x' is not a valid integer range."),
+            (["erase", "ana@", "--tenant", "acme"], 2, None)):
+        result = cli.invoke(args=args)
+        assert result.exit_code == code, (args, result.output)
+        assert not isinstance(result.exception, Exception), args  # only SystemExit
+        last = result.output.strip().splitlines()[-1]
+        assert last.startswith("Error: ") and last.count(". ") == 0, last
+        if sentence:
+            assert last == sentence, last
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+CRON_LINE = re.compile(r"^((?:[\d*/,-]+\s+){5})(crm [^#\n]*?)\s*(?:#.*)?$", re.M)
+
+
+def _cron_lines(name: str) -> dict[str, str]:
+    """The `crm` commands of the cron block of docs/`name`, with their schedules."""
+    return {command: when for when, command in CRON_LINE.findall((DOCS / name).read_text())}
+
+
+def test_retention_runs_daily_from_the_cron_lines_of_the_docs(app, cli, acme):
+    trash_cron, ops_cron = _cron_lines("trash.md"), _cron_lines("operations.md")
+    assert list(trash_cron) == ["crm trash purge-expired", "crm backup create",
+                                "crm backup prune --keep-days 30"]
+    for cron in (trash_cron, ops_cron):
+        minute, hour, *every_day = cron["crm trash purge-expired"].split()
+        assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
+        assert "crm backup prune --keep-days 30" in cron and "crm backup create" in cron
+    with app.app_context():
+        old = _trash_days_ago(acme, "old@firma.si", 31)
+        fresh = _trash_days_ago(acme, "fresh@firma.si", 1)
+    for command in trash_cron:  # as cron would run them, in the documented order
+        result = cli.invoke(args=shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+    with app.app_context(), tenant_scope(acme.id):
+        assert trashed_row(Contact, old) is None
+        assert trashed_row(Contact, fresh) is not None

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.models import Activity, Attachment, Company, Contact
 from core.records import delete_record
-from core.scoping import including_deleted
+from core.scoping import including_deleted, tenant_scope
 from plugins.gdpr_consents.models import Consent
 from plugins.trash.models import TrashUnit
 from plugins.trash.restore import RestoreRefused, restore_unit
@@ -148,3 +148,56 @@ def test_with_the_plugin_off_a_delete_is_real(app, acme):
             assert trashed_row(Contact, person.contact_id) is None
             assert db.session.scalar(select(func.count()).select_from(TrashUnit)) == 0
     assert not person.contact_file.exists()
+
+
+def test_deleting_from_the_command_line_trashes_each_record_as_its_own_unit(app, cli, acme,
+                                                                            beta):
+    with app.app_context(), tenant_scope(acme.id):
+        first = make_person(acme)
+        second = make_person(acme, email="mia.kos@firma.si", first="Mia", last="Kos",
+                             consent=False)
+    with app.app_context(), tenant_scope(beta.id):
+        theirs = make_person(beta, email="bor@beta.si", consent=False)
+    ids = [str(first.contact_id), str(second.contact_id)]
+    for args, code, sentence in (
+            (["delete", "contact", *ids, "999999", "--tenant", "acme"], 1,
+             "Error: There is no contact #999999 in 'acme' (or it is in the trash already); "
+             "nothing was deleted."),
+            (["delete", "contact", str(theirs.contact_id), "--tenant", "acme"], 1,
+             f"Error: There is no contact #{theirs.contact_id} in 'acme' (or it is in the "
+             "trash already); nothing was deleted."),
+            (["delete", "person", "1", "--tenant", "acme"], 2,
+             "Error: Invalid value for TYPE: 'person' is not a type of record; use one of "),
+            (["delete", "contact", "x", "--tenant", "acme"], 2, "Error: Invalid value for "),
+            (["delete", "contact", "1", "--tenant", "nope"], 1,
+             "Error: There is no tenant 'nope'; list them with 'crm tenants list'.")):
+        result = cli.invoke(args=args)
+        assert result.exit_code == code, (args, result.output)
+        assert result.output.strip().splitlines()[-1].startswith(sentence), result.output
+    with app.app_context(), tenant_scope(acme.id):
+        assert db.session.scalar(select(func.count()).select_from(TrashUnit)) == 0
+        assert visible(Contact, first.contact_id) and visible(Contact, second.contact_id)
+
+    done = cli.invoke(args=["delete", "contact", *ids, "--tenant", "acme"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [
+        f"Trashed contact 'Ana Novak' (#{first.contact_id}).",
+        f"Trashed contact 'Mia Kos' (#{second.contact_id}).",
+    ]
+    with app.app_context(), tenant_scope(acme.id):
+        units = db.session.scalars(select(TrashUnit).order_by(TrashUnit.record_id)).all()
+        assert [(u.record_id, u.rows) for u in units] == [(first.contact_id, 5),
+                                                          (second.contact_id, 4)]
+        assert all(u.deleted_by.startswith("cli:") for u in units)
+        assert not visible(Activity, first.own_activity_id)
+        assert visible(Activity, first.shared_activity_id)
+    again = cli.invoke(args=["delete", "contact", ids[0], "--tenant", "acme"])
+    assert again.exit_code == 1 and "in the trash already" in again.output
+
+    switch(app, beta.id, ("trash",), on=False)
+    real = cli.invoke(args=["delete", "contact", str(theirs.contact_id), "--tenant", "beta"])
+    assert real.exit_code == 0, real.output
+    assert real.output == f"Deleted contact 'Ana Novak' (#{theirs.contact_id}).\n"
+    with app.app_context(), tenant_scope(beta.id):
+        assert trashed_row(Contact, theirs.contact_id) is None
+    assert not theirs.contact_file.exists()

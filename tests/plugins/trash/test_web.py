@@ -3,6 +3,7 @@ pages, list, restore, empty with a confirmation, roles, CSRF, tenants, the erasu
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import func, select
@@ -46,6 +47,12 @@ def test_a_record_deleted_on_its_page_vanishes_everywhere_and_comes_back(app, ac
     trash = client.get("/admin/trash/").get_data(as_text=True)
     assert "Ana Novak" in trash and "user:user@acme.test" in trash
     unit_id = _unit_id(app, acme.id)
+    assert f'href="/admin/trash/{unit_id}/"' in trash
+    detail = client.get(f"/admin/trash/{unit_id}/").get_data(as_text=True)
+    for row in ("Ana Novak", "Klic z Ana Novak", "Novak.pdf", "zapisnik.pdf",
+                "gdpr_consents_consent", "user:user@acme.test"):
+        assert row in detail, row
+    assert "Sestanek" not in detail and 'id="empty-unit"' not in detail  # shared; a user
     restored = client.post(f"/admin/trash/{unit_id}/restore",
                            data={"csrf_token": csrf_token(client, "/admin/trash/")},
                            follow_redirects=True)
@@ -70,12 +77,19 @@ def test_users_see_and_restore_only_their_own_deletions_and_cannot_empty(app, ac
     assert "Empty the trash" not in seen
     all_seen = admin.get("/admin/trash/").get_data(as_text=True)
     assert "Ana Novak" in all_seen and "Mia Kos" in all_seen and "Empty the trash" in all_seen
+    contacts = admin.get("/admin/trash/?type=contact").get_data(as_text=True)
+    assert "Ana Novak" in contacts and "Mia Kos" in contacts
+    companies = admin.get("/admin/trash/?type=company").get_data(as_text=True)
+    assert "Ana Novak" not in companies and "Mia Kos" not in companies
     with app.app_context(), tenant_scope(acme.id):
         admins_unit = db.session.scalar(select(TrashUnit.id).where(
             TrashUnit.record_id == admins.contact_id))
     token = csrf_token(user, "/admin/trash/")
     assert user.post(f"/admin/trash/{admins_unit}/restore",
                      data={"csrf_token": token}).status_code == 404
+    assert user.get(f"/admin/trash/{admins_unit}/").status_code == 404
+    assert 'id="empty-unit"' in admin.get(f"/admin/trash/{admins_unit}/").get_data(
+        as_text=True)
     assert user.post("/admin/trash/empty", data={"csrf_token": token, "all": "1",
                                                  "confirmed": "yes"}).status_code == 403
     with app.app_context(), tenant_scope(acme.id):
@@ -131,9 +145,15 @@ def test_another_tenants_units_answer_404(app, acme, beta):
         assert "Novak" not in client.get("/admin/trash/").get_data(as_text=True)
         assert client.post(f"/admin/trash/{unit}/restore",
                            data={"csrf_token": token}).status_code == 404
+        assert client.get(f"/admin/trash/{unit}/").status_code == 404
         assert client.get(f"/admin/trash/erase/{person.contact_id}").status_code == 404
+        for path in (f"/admin/contacts/details/?id={person.contact_id}",
+                     f"/admin/activities/details/?id={person.own_activity_id}"):
+            assert client.get(path).status_code == 404, path
     beta_admin = logged_in(app, beta.logins.admin_email)
     token = csrf_token(beta_admin, "/admin/trash/")
+    review = beta_admin.post("/admin/trash/empty", data={"unit": str(unit), "csrf_token": token})
+    assert review.status_code == 404 and "Novak" not in review.get_data(as_text=True)
     assert beta_admin.post("/admin/trash/empty", data={
         "unit": str(unit), "csrf_token": token, "confirmed": "yes"}).status_code == 404
     assert beta_admin.post("/admin/trash/empty", data={
@@ -166,6 +186,7 @@ def test_without_the_plugin_the_pages_are_404_and_a_delete_is_real(app, acme):
         person = make_person(acme)
     admin = logged_in(app, acme.logins.admin_email)
     assert admin.get("/admin/trash/").status_code == 404
+    assert admin.get("/admin/trash/1/").status_code == 404
     assert admin.get(f"/admin/trash/erase/{person.contact_id}").status_code == 404
     page = admin.get(f"/admin/contacts/details/?id={person.contact_id}").get_data(as_text=True)
     assert "Erase person" not in page
@@ -233,3 +254,26 @@ def test_a_bulk_delete_trashes_each_record_as_its_own_unit(app, acme):
     counts = re.findall(r'>(Contacts|Activities)</a></h2>\s*<p class="display-4 mb-0">(\d+)<',
                         home)
     assert counts == [("Contacts", "2"), ("Activities", "2")]  # the others and shared ones
+
+
+def test_trash_restore_and_empty_are_in_the_audit_log_which_still_verifies(app, cli, acme):
+    with app.app_context(), tenant_scope(acme.id):
+        person = make_person(acme, consent=False)
+    admin = logged_in(app, acme.logins.admin_email)
+    _delete_on_the_page(admin, person.contact_id)
+    token = csrf_token(admin, "/admin/trash/")
+    admin.post(f"/admin/trash/{_unit_id(app, acme.id)}/restore", data={"csrf_token": token})
+    _delete_on_the_page(admin, person.contact_id)
+    emptied = admin.post("/admin/trash/empty", data={"all": "1", "csrf_token": token,
+                                                     "confirmed": "yes"})
+    assert emptied.status_code == 302
+    listed = cli.invoke(args=["audit", "list", "--tenant", "acme", "--json"])
+    assert listed.exit_code == 0, listed.output
+    about_her = [(e["action"], e["actor"]) for e in json.loads(listed.output)
+                 if e["target_type"] == "contact" and e["target_id"] == person.contact_id]
+    actor = f"user:{acme.logins.admin_email}"
+    for action in ("deleted", "restored", "purged"):
+        assert (action, actor) in about_her, action
+    assert person.email not in listed.output and "Novak" not in listed.output
+    verified = cli.invoke(args=["audit", "verify", "--tenant", "acme"])
+    assert verified.exit_code == 0, verified.output

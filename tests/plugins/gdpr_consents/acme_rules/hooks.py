@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 
 from core.hookspecs import hookimpl
@@ -10,6 +12,24 @@ from core.hookspecs import hookimpl
 @hookimpl
 def crm_consent_sources():
     return [{"code": "call_centre", "label": "Call centre", "required": ["source_detail"]}]
+
+
+@hookimpl
+def crm_consent_fields(ctx):
+    return [{"name": "agent_id", "label": "Agent id", "sources": ["call_centre"],
+             "required": False,
+             "check": lambda value: None if value.isdigit() else "use the agent's number."}]
+
+
+@hookimpl
+def crm_webhook_providers(ctx):
+    def read(body):
+        if body == b"bad":
+            raise ValueError("the delivery says bad")
+        return [{"kind": "subscribe", "email": "naive@firma.si",
+                 "at": datetime(2025, 1, 1, 10, 0)}]  # no zone: refused by the reader's caller
+
+    return [{"code": "naive", "label": "Naive times", "read": read}]
 
 
 @hookimpl
