@@ -33,7 +33,7 @@ from core.boot import request_tenant
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
 from core.errors import too_large
-from core.events import EventContext, context, emit
+from core.events import EventContext, context, emit, set_actor
 from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.gdpr_consents import consents as consent_logic
@@ -399,7 +399,9 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
     ref = request_tenant()
     if ref is None:
         abort(404)
-    ctx = context(tenant=ref, actor=f"webhook:{provider}")
+    # the actor of everything this delivery changes (the audit trail records it)
+    set_actor(f"webhook:{provider}", tenant=ref)
+    ctx = context(tenant=ref)
     if provider not in providers(ctx):
         abort(404)
     with tenant_scope(ref.id):
