@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
-FORMULA_RE = re.compile(rb"<(?:\w+:)?f[ >/]")
-"""A formula element in a worksheet's XML."""
+FORMULA_MARKS = (b"<f>", b"<f ", b":f>", b":f ")
+"""What a formula element (`<f>`, `<f t="shared" .../>`, `<x:f>`) looks like in a worksheet's
+XML; a false alarm only costs a second look at the workbook."""
 
 
 class FileRefused(ValueError):
@@ -108,10 +108,10 @@ def read_xlsx(name: str, data: bytes, limits: Limits) -> Sheet:
 def _has_formulas(data: bytes) -> bool:
     """True when a worksheet of the workbook has a formula (cheap: no workbook parse)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(FORMULA_RE.search(archive.read(info))
-                   for info in archive.infolist()
-                   if info.filename.startswith("xl/worksheets/") and
-                   info.filename.endswith(".xml"))
+        return any(any(mark in xml for mark in FORMULA_MARKS)
+                   for xml in (archive.read(info) for info in archive.infolist()
+                               if info.filename.startswith("xl/worksheets/") and
+                               info.filename.endswith(".xml")))
 
 
 def _formulas_without_value(data: bytes, table: Sheet) -> dict[tuple[int, int], str]:
