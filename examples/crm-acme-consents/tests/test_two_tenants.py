@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.db import db
 from core.scoping import tenant_scope
+from core.testing import csrf_token, logged_in, make_tenant_with_users
 from plugins.gdpr_consents.models import Consent, ConsentEvent
-from tests.support import csrf_token, logged_in
 
 from .conftest import enable
 
@@ -32,8 +32,6 @@ def add_consent(client, contact_id, **fields):
 
 
 def test_enabling_pulls_in_gdpr_consents_and_notes_it_in_the_log(app, caplog):
-    from tests.support import make_tenant_with_users
-
     make_tenant_with_users(app, "gamma", "Gamma d.o.o.")
     with caplog.at_level(logging.INFO):
         messages = enable(app, "gamma", "acme_consents")
