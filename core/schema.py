@@ -161,13 +161,15 @@ def schema_problems(app: Flask | None = None) -> list[str]:
     problems = plugins_without_migrations(app)
     without_branch = {name for name, owner in owned_tables(app).items()
                       if owner not in migration_dirs(app)}
-    for diff in schema_differences(app):
+    diffs = schema_differences(app)
+    added = {d[1].name for d in diffs if isinstance(d, tuple) and d[0] == "add_table"}
+    for diff in diffs:
         if isinstance(diff, tuple) and diff[0] == "add_table":
-            table = diff[1].name
-            if table not in without_branch:
-                problems.append(f"table '{table}' of {table_owner(app, table)} has no "
-                                "migration that creates it")
-        else:
+            if diff[1].name not in without_branch:
+                problems.append(f"table '{diff[1].name}' of {table_owner(app, diff[1].name)} "
+                                "has no migration that creates it")
+        elif not (isinstance(diff, tuple) and diff[0] == "add_index"
+                  and diff[1].table.name in added):  # a missing table's indexes go with it
             problems.append(repr(diff))
     return problems
 

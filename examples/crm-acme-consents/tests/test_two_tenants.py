@@ -7,6 +7,7 @@ import html
 import json
 import logging
 
+from crm_acme_consents.models import CounterReceipt
 from sqlalchemy import select
 
 from core.db import db
@@ -76,7 +77,20 @@ def test_a_counter_consent_needs_a_receipt_number_of_the_tenants_form(deployment
         assert consent.source == "counter"
         event = db.session.scalar(select(ConsentEvent))
         assert event.payload == {"fields": {"receipt_number": "AC-004711"}}
-    assert "receipt_number: AC-004711" in page(client, contact_id)
+    shown = page(client, contact_id)
+    assert "receipt_number: AC-004711" in shown
+    panel = shown[shown.index("Counter receipts"):]
+    assert "<td>AC-004711</td><td>newsletter</td>" in panel
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        (receipt,) = db.session.scalars(select(CounterReceipt)).all()
+        assert (receipt.number, receipt.purpose, receipt.contact_id) == (
+            "AC-004711", "newsletter", contact_id)
+
+
+def test_the_plugins_table_has_its_migration(deployment):
+    checked = deployment.app.test_cli_runner().invoke(args=["schema", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output == "Models and migrations agree.\n"
 
 
 def test_the_receipt_pattern_is_a_setting_of_each_tenant(deployment):
