@@ -1,5 +1,6 @@
 """One deployment, two tenants: `acme` has acme_consents enabled, `beta` does not. The
-consent form, the consent rules, the segment filter and the Postbox webhook differ."""
+consent form, the consent rules, the segment filter, the Postbox webhook and the register of
+counter receipts differ."""
 
 from __future__ import annotations
 
@@ -217,3 +218,20 @@ def test_the_plugins_page_and_list_show_version_needs_and_state_per_tenant(deplo
                     "installed": True, "enabled": False,
                     "summary": "Counter consents with receipt numbers, SMS rule, Postbox "
                                "webhooks."}
+
+
+def test_counter_receipts_are_part_of_the_persons_data_and_erased_with_them(deployment):
+    enable(deployment.app, "acme", "trash")
+    cli = deployment.app.test_cli_runner()
+    deployment.contact(deployment.acme, "ana@acme.si")
+    granted = cli.invoke(args=["consents", "grant", "ana@acme.si", "newsletter", "--tenant",
+                               "acme", "--given-at", "2026-01-15", "--source", "counter",
+                               "--field", "receipt_number=AC-000042"])
+    assert granted.exit_code == 0, granted.output
+    preview = cli.invoke(args=["erase", "ana@acme.si", "--tenant", "acme", "--dry-run"])
+    assert "  Counter receipts [acme_consents]: 1 row(s)" in preview.output
+    erased = cli.invoke(args=["erase", "ana@acme.si", "--tenant", "acme"])
+    assert erased.exit_code == 0, erased.output
+    assert "  contact #1: 1 counter receipt(s) removed\n" in erased.output
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        assert db.session.scalars(select(CounterReceipt)).all() == []
