@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 from sqlalchemy import select
 
 from core.db import db
+from core.events import cli_actor as cli_actor  # the commands take it from here
 from core.models import Tenant
 from core.scoping import all_tenants
 
@@ -22,15 +22,6 @@ class CliError(click.ClickException):
     def show(self, file: Any = None) -> None:
         """Print `Error: <sentence>` on stderr."""
         click.echo(f"Error: {self.format_message()}", err=True)
-
-
-def cli_actor() -> str:
-    """The actor name for events caused from the command line: `cli:<os user>`."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"cli:{user}"
 
 
 def get_tenant(slug: str) -> Tenant:
