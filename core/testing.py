@@ -7,7 +7,8 @@ Fixtures: `database_url` (each test runs on SQLite, and on PostgreSQL when one a
 `CRM_REQUIRE_POSTGRES=1`), `crm_plugins` (the plugins installed in `app`; override it to add
 yours), `app` (a fresh app on an empty, migrated database), `client`, `cli`, and `tenant_a` /
 `tenant_b` (tenants `acme` and `beta`, each with an admin and a user). Helpers:
-`make_tenant_with_users`, `logged_in`, `login`, `csrf_token`, `build_app`, `fresh_app`.
+`make_tenant_with_users`, `enable_plugin`, `logged_in`, `login`, `csrf_token`, `build_app`,
+`fresh_app`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from werkzeug.test import TestResponse
 
 from core import create_app, schema
 from core.db import db
+from core.events import context
 from core.models import Role, Tenant, User
 from core.scoping import all_tenants
 
@@ -221,6 +223,18 @@ def make_tenant_with_users(app: Flask, slug: str, name: str) -> TenantLogins:
             user_email=f"user@{slug}.test",
             user_id=ids[Role.USER],
         )
+
+
+def enable_plugin(app: Flask, slug: str, plugin: str) -> list[str]:
+    """Enable `plugin` (and what it needs) for tenant `slug` as `crm plugins enable` would,
+    with the actor `cli:test`, and commit; return the messages."""
+    with app.app_context():
+        with all_tenants():
+            tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+        messages = app.extensions["crm"]["plugins"].enable(
+            context(tenant=tenant, actor="cli:test"), plugin)
+        db.session.commit()
+        return messages
 
 
 @pytest.fixture

@@ -156,3 +156,17 @@ def test_the_shell_commands_exist(cli):
 def test_the_guide_links_the_hook_reference_and_the_readme_links_the_guide():
     assert "](hooks.md)" in GUIDE.read_text()
     assert "docs/plugins.md" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.subprocess
+def test_the_examples_tests_run_outside_this_repository(tmp_path):
+    shutil.copytree(EXAMPLE / "tests", tmp_path / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider",
+         "-k", "enabling_pulls_in_gdpr_consents and sqlite"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    assert "1 passed" in ran.stdout
+    for module in (EXAMPLE / "tests").glob("*.py"):
+        assert "from tests" not in module.read_text(), f"{module.name} imports this repo's tests"

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from core.db import db
-from core.events import context
-from core.models import Contact, Tenant
-from core.scoping import all_tenants, tenant_scope
-from core.testing import BUILTIN_PLUGINS, TenantLogins, make_tenant_with_users
+from core.models import Contact
+from core.scoping import tenant_scope
+from core.testing import BUILTIN_PLUGINS, TenantLogins, enable_plugin, make_tenant_with_users
 
 
 @dataclass
@@ -36,17 +34,6 @@ class Deployment:
             return row.id
 
 
-def enable(app: Flask, slug: str, plugin: str) -> list[str]:
-    """Enable `plugin` for tenant `slug` as a command would; return the messages."""
-    with app.app_context():
-        with all_tenants():
-            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-        messages = app.extensions["crm"]["plugins"].enable(
-            context(tenant=tenant, actor="cli:test"), plugin)
-        db.session.commit()
-        return messages
-
-
 @pytest.fixture
 def crm_plugins() -> list[str]:
     """The core's `app` fixture installs the built-in plugins and acme_consents."""
@@ -58,6 +45,6 @@ def deployment(app: Flask) -> Deployment:
     """`acme` with acme_consents enabled, `beta` with only gdpr_consents."""
     acme = make_tenant_with_users(app, "acme", "Acme d.o.o.")
     beta = make_tenant_with_users(app, "beta", "Beta s.p.")
-    enable(app, "acme", "acme_consents")
-    enable(app, "beta", "gdpr_consents")
+    enable_plugin(app, "acme", "acme_consents")
+    enable_plugin(app, "beta", "gdpr_consents")
     return Deployment(app, acme, beta)

@@ -13,10 +13,8 @@ from sqlalchemy import select
 
 from core.db import db
 from core.scoping import tenant_scope
-from core.testing import csrf_token, logged_in, make_tenant_with_users
+from core.testing import csrf_token, enable_plugin, logged_in, make_tenant_with_users
 from plugins.gdpr_consents.models import Consent, ConsentEvent
-
-from .conftest import enable
 
 
 def page(client, contact_id):
@@ -36,7 +34,7 @@ def add_consent(client, contact_id, **fields):
 def test_enabling_pulls_in_gdpr_consents_and_notes_it_in_the_log(app, caplog):
     make_tenant_with_users(app, "gamma", "Gamma d.o.o.")
     with caplog.at_level(logging.INFO):
-        messages = enable(app, "gamma", "acme_consents")
+        messages = enable_plugin(app, "gamma", "acme_consents")
     assert messages == ["Enabled gdpr_consents too, because acme_consents needs it.",
                         "Enabled acme_consents."]
     assert ("acme_consents enabled for gamma by cli:test; counter receipts must match "
@@ -221,7 +219,7 @@ def test_the_plugins_page_and_list_show_version_needs_and_state_per_tenant(deplo
 
 
 def test_counter_receipts_are_part_of_the_persons_data_and_erased_with_them(deployment):
-    enable(deployment.app, "acme", "trash")
+    enable_plugin(deployment.app, "acme", "trash")
     cli = deployment.app.test_cli_runner()
     deployment.contact(deployment.acme, "ana@acme.si")
     granted = cli.invoke(args=["consents", "grant", "ana@acme.si", "newsletter", "--tenant",
