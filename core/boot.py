@@ -15,6 +15,7 @@ from core.db import db
 from core.events import tenant_ref
 from core.models import Tenant
 from core.plugin_host import PluginError, PluginHost, discover
+from core.schema import plugin_versions_folder
 from core.scoping import all_tenants
 
 
@@ -55,7 +56,7 @@ def _register_models(app: Flask, host: PluginHost) -> None:
         host.available[name].tables = sorted(t for t, o in owners.items() if o == name)
     migration_dirs = {}
     for name in host.installed:
-        versions = host.available[name].folder / "migrations" / "versions"
+        versions = plugin_versions_folder(app, name)
         if versions.is_dir():
             migration_dirs[name] = versions
     app.extensions["crm"]["table_owners"] = owners
