@@ -97,6 +97,9 @@ def read_xlsx(name: str, data: bytes, limits: Limits) -> Sheet:
         raise FileRefused(f"{name}: the workbook cannot be read ({exc}).") from None
     try:
         sheet = book.worksheets[0]
+        # read every row and column there is: many writers leave a stale or one-cell
+        # <dimension>, which read-only mode would otherwise take as the sheet's extent
+        sheet.reset_dimensions()
         table = _table(name, sheet.iter_rows(values_only=True), limits, book.epoch)
     finally:
         book.close()
@@ -121,7 +124,9 @@ def _formulas_without_value(data: bytes, table: Sheet) -> dict[tuple[int, int], 
     found = {}
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        for number, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
             row = values.get(number)
             for index, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) != "f":

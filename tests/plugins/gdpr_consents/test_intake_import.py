@@ -431,3 +431,23 @@ def test_the_audit_trail_records_every_row_an_import_creates(app, actx):
     for event in events:
         entry = by_target["gdpr_consents_event", event.id]
         assert (entry.label, entry.contact_id) == (str(event), event.contact_id)
+
+
+@pytest.mark.parametrize("dimension", ["A1", "A1:C2"])
+def test_rows_beyond_a_stale_dimension_tag_are_read(actx, dimension):
+    # streaming writers put a one-cell <dimension>; an edited file may keep an old one
+    data = xlsx(["Email", "Purpose", "Given at"],
+                *[[f"p{n}@example.si", "sms", "2021-03-01"] for n in range(5)])
+    source, patched = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:C6"/>' in body
+                body = body.replace(b'<dimension ref="A1:C6"/>',
+                                    f'<dimension ref="{dimension}"/>'.encode())
+            target.writestr(info, body)
+    report = run_import(actx.ctx(), "stale.xlsx", patched.getvalue())
+    assert report.committed, report.errors
+    assert sorted(email for email, _ in consents_by_email()) == [
+        f"p{n}@example.si" for n in range(5)]
