@@ -15,6 +15,7 @@ from core.cli import register_core_commands
 from core.config import load_config
 from core.db import db
 from core.health import health
+from core.ids import RecordIdConverter
 from core.logs import init_logging
 from core.web import init_web
 
@@ -25,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Nothing is kept at module level, so several apps (tests) live side by side.
     """
     app = Flask("core", instance_relative_config=True)
+    app.url_map.converters["int"] = RecordIdConverter
     load_config(app, test_config)
     init_logging(app)
     db.init_app(app)

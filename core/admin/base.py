@@ -32,6 +32,7 @@ from wtforms.validators import ValidationError
 
 from core.db import db
 from core.events import context, emit
+from core.ids import parse_id, parse_page
 from core.records import DELETED, delete_record
 from core.text import sanitize_text, search_key
 
@@ -140,6 +141,8 @@ class CrmModelView(CrmViewMixin, AttachmentsMixin, ListExportMixin, ModelView):
             python_type = pk.type.python_type
         except NotImplementedError:
             python_type = str
+        if python_type is int:
+            return parse_id(raw, pk)
         try:
             return python_type(str(raw).strip())
         except (TypeError, ValueError):
@@ -149,7 +152,7 @@ class CrmModelView(CrmViewMixin, AttachmentsMixin, ListExportMixin, ModelView):
                  execute: bool = True, page_size: Any = None) -> Any:
         """Flask-Admin's list query (page at least 0, search text sanitized), searching the
         folded key; remembers what was shown for the `crm_list_viewed` event."""
-        page = max(page or 0, 0)  # ?page=-1 would be a negative OFFSET
+        page = parse_page(page)  # ?page=-1 would be a negative OFFSET, a huge one overflow
         search = sanitize_text(search) if search else search  # PostgreSQL refuses NUL
         folded = search_key(search) if search and self.search_by_key else search
         count, rows = super().get_list(

@@ -15,6 +15,7 @@ from flask_admin.model.filters import BaseFilter
 from sqlalchemy import select
 
 from core.db import db
+from core.ids import parse_id
 from core.models import Company, Tag, User
 
 from .localtime import day_start
@@ -66,8 +67,11 @@ class TagFilter(BaseSQLAFilter):
         self.relationship = relationship
 
     def clean(self, value: str) -> int:
-        """The tag id."""
-        return int(value)
+        """The tag id (ValueError for text that names no tag, so the filter is left out)."""
+        number = parse_id(value)
+        if number is None:
+            raise ValueError(f"{value!r} is not a tag id")
+        return number
 
     def apply(self, query: Any, value: int, alias: Any = None) -> Any:
         """Keep rows with the tag (EXISTS, so a row is listed once)."""

@@ -21,6 +21,7 @@ from core.admin import CrmModelView, CrmViewMixin
 from core.clock import DEFAULT_TIME_ZONE, to_local, utcnow
 from core.db import db
 from core.events import context, emit
+from core.ids import parse_id
 from core.models import Company, Contact
 from core.text import search_key
 from plugins.export import register
@@ -107,8 +108,8 @@ class ExportView(CrmViewMixin, BaseView):
         answered = None
         raw_request = request.form.get("request", "").strip()
         if raw_request:
-            answered = (register.get_request(int(raw_request)) if raw_request.isdigit()
-                        else None)
+            request_id = parse_id(raw_request)
+            answered = register.get_request(request_id) if request_id is not None else None
             if answered is None or answered.contact_id != record.id or kind != "contact":
                 abort(400, "The subject request chosen is not one of this person's.")
         if request.form.get("digest") != pack.digest():

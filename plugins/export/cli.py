@@ -22,6 +22,7 @@ from core.cli.common import CliError, cli_actor, echo_json, get_tenant
 from core.clock import parse_as_of, utcnow
 from core.db import db
 from core.events import EventContext, context, set_actor
+from core.ids import RECORD_ID
 from core.models import Company, Tenant
 from core.scoping import tenant_scope
 from plugins.export import PLUGIN, register
@@ -42,7 +43,7 @@ LEAVE_OUT = click.option("--leave-out", "leave_out", multiple=True, metavar="SEC
                               "repeatable. Sections are listed with --list-sections.")
 LIST_SECTIONS = click.option("--list-sections", is_flag=True,
                              help="Print the sections and their row counts; write nothing.")
-REQUEST = click.option("--request", "request_id", type=int, default=None,
+REQUEST = click.option("--request", "request_id", type=RECORD_ID, default=None,
                        help="The subject request this export answers (its number).")
 
 

@@ -33,6 +33,7 @@ from core.admin import TENANT_ADMINS, CrmModelView, CrmViewMixin
 from core.admin.localtime import show_time
 from core.db import db
 from core.events import context
+from core.ids import parse_page
 from core.models import Company, Contact, Tag
 from core.settings import get_setting
 from plugins.gdpr_consents import PLUGIN, corrections, deliverability, expiry, segments
@@ -268,7 +269,7 @@ class SegmentsView(CrmViewMixin, BaseView):
         """The segment builder; with purposes chosen, the count and a page of members."""
         ctx = context()
         options = _segment_options(request.args)
-        number = max(0, request.args.get("page", 0, type=int) or 0)
+        number = parse_page(request.args.get("page"))
         result: dict[str, Any] = {}
         status = 200
         if options["purposes"]:
@@ -374,7 +375,7 @@ class UnconsentedView(CrmViewMixin, BaseView):
     def index(self) -> Any:
         """A page of 50 such contacts, with the total."""
         ctx = context()
-        number = max(0, request.args.get("page", 0, type=int) or 0)
+        number = parse_page(request.args.get("page"))
         every = segments.unconsented_personal_query(ctx, per_row=False).order_by(None)
         total = db.session.scalar(select(func.count()).select_from(every.subquery()))
         rows = db.session.scalars(segments.unconsented_personal_query(ctx)

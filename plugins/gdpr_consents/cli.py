@@ -22,6 +22,7 @@ from core.cli.common import CliError, cli_actor, echo_json, get_tenant
 from core.clock import to_local
 from core.db import db
 from core.events import EventContext, context, set_actor
+from core.ids import RECORD_ID
 from core.models import Contact, Tenant, TenantPlugin
 from core.scoping import all_tenants, tenant_scope
 from core.settings import get_setting
@@ -389,7 +390,7 @@ def consents_expiring(tenant_slug: str, days: int | None, as_json: bool) -> None
 
 
 @consents.command("receipt")
-@click.argument("consent_id", type=int)
+@click.argument("consent_id", type=RECORD_ID)
 @TENANT
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import db
+from core.ids import parse_id
 from plugins.gdpr_consents.errors import ConsentInputError
 
 
@@ -18,7 +19,9 @@ def tenant_row(model: type, raw_id: Any, field: str) -> Any:
         number = int(raw_id)
     except (TypeError, ValueError):
         raise ConsentInputError(field, f"'{raw_id}' is not a {field} id.") from None
-    row = db.session.scalar(select(model).where(model.id == number))
+    in_range = parse_id(number, model.__table__.c.id)
+    row = None if in_range is None else db.session.scalar(select(model).where(
+        model.id == in_range))
     if row is None:
         raise ConsentInputError(field, f"there is no {field} #{number}.", status=404)
     return row

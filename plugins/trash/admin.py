@@ -28,6 +28,7 @@ from core.admin.localtime import show_time
 from core.db import db
 from core.dependants import rows_of_units
 from core.events import Panel, context, record_type
+from core.ids import parse_page
 from core.models import Contact, Role, Tenant, User
 from core.scoping import all_tenants, including_deleted
 from plugins.trash import PLUGIN, ledger
@@ -72,10 +73,7 @@ class TrashView(CrmViewMixin, BaseView):
 
     def _page(self, error: str | None = None, status: int = 200) -> Any:
         record_type = (request.args.get("type") or "").strip() or None
-        try:
-            page_number = max(int(request.args.get("page", 0)), 0)
-        except ValueError:
-            page_number = 0
+        page_number = parse_page(request.args.get("page"))
         page = list_units(record_type=record_type, deleted_by_id=self._own_only(),
                           page=page_number, page_size=PAGE_SIZE)
         days = retention_days(current_user.tenant_id)

@@ -15,6 +15,7 @@ from core.clock import to_local
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
 from core.events import SYSTEM_ACTOR, context, set_actor
+from core.ids import RECORD_ID
 from core.scoping import tenant_scope
 from plugins.trash import PLUGIN, ledger
 from plugins.trash.erasure import ANONYMIZE, ERASE, erase_subject, find_by_email, preview
@@ -72,7 +73,7 @@ def list_(tenant_slug: str, record_type: str | None, as_json: bool) -> None:
 
 
 @trash.command("restore")
-@click.argument("unit_id", type=int)
+@click.argument("unit_id", type=RECORD_ID)
 @click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug.")
 def restore(unit_id: int, tenant_slug: str) -> None:
     """Restore unit UNIT_ID (see `crm trash list`) with everything trashed with it."""

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.dependants import chunks, dependants_of, rows_of_units, soft_deletable_models
 from core.events import EventContext, record_type
+from core.ids import parse_id
 from core.scoping import SoftDeletable, including_deleted
 from plugins.trash.models import TrashUnit
 
@@ -118,10 +119,9 @@ def totals() -> tuple[int, int]:
 def get_unit(unit_id: Any, deleted_by_id: int | None = None) -> TrashUnit:
     """The tenant's unit with id `unit_id` (only the user's own when `deleted_by_id` is
     given); raise UnitNotFound otherwise, also for ids that are not numbers."""
-    try:
-        key = int(str(unit_id).strip())
-    except (TypeError, ValueError):
-        raise UnitNotFound(unit_id) from None
+    key = parse_id(unit_id)
+    if key is None:
+        raise UnitNotFound(unit_id)
     query = select(TrashUnit).where(TrashUnit.id == key)
     if deleted_by_id is not None:
         query = query.where(TrashUnit.deleted_by_id == deleted_by_id)
@@ -135,10 +135,10 @@ def get_units(unit_ids: list[Any]) -> list[TrashUnit]:
     """The tenant's units with these ids; raise UnitNotFound when one is not there."""
     keys: set[int] = set()
     for raw in unit_ids:
-        try:
-            keys.add(int(str(raw).strip()))
-        except (TypeError, ValueError):
-            raise UnitNotFound(raw) from None
+        key = parse_id(raw)
+        if key is None:
+            raise UnitNotFound(raw)
+        keys.add(key)
     units: list[TrashUnit] = []
     for chunk in chunks(sorted(keys)):
         units.extend(db.session.scalars(select(TrashUnit).where(TrashUnit.id.in_(chunk))))

@@ -116,9 +116,11 @@ def test_a_missing_consent_id_answers_like_someone_elses(app, acme, web_form, cl
         db.session.commit()
         theirs_id = theirs.id
         missing_id = db.session.scalar(select(Consent.id).order_by(Consent.id.desc())) + 100
-    answers = [client.post(manage, data={"consent": str(i)}) for i in (theirs_id, missing_id)]
-    assert [a.status_code for a in answers] == [404, 404]
+    out_of_range = "99999999999999999999999"  # beyond any key column
+    answers = [client.post(manage, data={"consent": str(i)})
+               for i in (theirs_id, missing_id, out_of_range)]
+    assert [a.status_code for a in answers] == [404, 404, 404]
     bodies = [NONCE_RE.sub("", a.get_data(as_text=True)) for a in answers]
-    assert bodies[0] == bodies[1]
+    assert bodies[0] == bodies[1] == bodies[2]
     assert "consent: there is no such consent." in bodies[0]
     assert f"#{missing_id}" not in bodies[1]

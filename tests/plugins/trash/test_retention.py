@@ -141,7 +141,11 @@ def test_another_tenants_unit_or_person_is_not_found_from_the_command_line(app, 
 def test_bad_input_on_the_command_line_gets_one_sentence_and_no_traceback(cli, acme):
     for args, code, sentence in (
             (["trash", "restore", "abc", "--tenant", "acme"], 2,
-             "Error: Invalid value for 'UNIT_ID': 'abc' is not a valid integer."),
+             "Error: Invalid value for 'UNIT_ID': 'abc' is not a valid integer (an id from 1 to "
+             "2147483647)."),
+            (["trash", "restore", "99999999999999999999999", "--tenant", "acme"], 2,
+             "Error: Invalid value for 'UNIT_ID': '99999999999999999999999' is not a valid "
+             "integer (an id from 1 to 2147483647)."),
             (["trash", "list", "--tenant", "nope"], 1,
              "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
             (["trash", "purge-expired", "--tenant", "nope"], 1,
