@@ -1,9 +1,15 @@
-"""Helpers shared by the commands: actor name, tenant look-up, one-sentence errors."""
+"""Helpers shared by the commands: actor name, tenant look-up, one-sentence errors, writing
+an output file whole or not at all."""
 
 from __future__ import annotations
 
 import getpass
 import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,6 +46,40 @@ def get_tenant(slug: str) -> Tenant:
     if tenant is None:
         raise CliError(f"There is no tenant '{slug}'; list them with 'crm tenants list'.")
     return tenant
+
+
+OUTPUT_PATH = click.Path(dir_okay=False, writable=True, path_type=Path)
+"""The type of every `-o/--output FILE` option: a file, not a folder; writable if it exists."""
+
+
+@contextmanager
+def output_file(path: Path | str) -> Iterator[Path]:
+    """Yield a new temporary file next to `path` for the command to write; when the block
+    ends without error it replaces `path` (mode 600: exports hold personal data).
+
+    If the folder does not exist or the file cannot be written, the temporary file is
+    removed, the session rolled back (so no export is recorded for a file that was not
+    written) and CliError `cannot write PATH: REASON.` raised: `path` is never half-written."""
+    target = Path(path)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
+                                        dir=target.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
+    partial = Path(name)
+    try:
+        yield partial
+        os.replace(partial, target)
+    except OSError as exc:
+        db.session.rollback()
+        raise _cannot_write(target, exc) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _cannot_write(target: Path, exc: OSError) -> CliError:
+    return CliError(f"cannot write {target}: {exc.strerror or exc}.")
 
 
 def echo_json(value: Any) -> None:
