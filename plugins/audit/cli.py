@@ -158,9 +158,11 @@ def export(tenant_slug: str | None, platform: bool, action: str | None,
 
 @audit.command("purge")
 @_chain_options
-@click.option("--older-than-days", type=click.IntRange(min=0),
-              help="Remove entries older than N days (default: the tenant's retention, "
-                   f"{retention.DEFAULT_RETENTION_DAYS} days unless changed).")
+@click.option("--older-than-days",
+              type=click.IntRange(min=retention.MIN_RETENTION_DAYS,
+                                  max=retention.MAX_RETENTION_DAYS),
+              help="Remove entries older than N days, at least one (default: the tenant's "
+                   f"retention, {retention.DEFAULT_RETENTION_DAYS} days unless changed).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=retention.BATCH_SIZE,
               show_default=True, help="Entries removed per transaction.")
 def purge(tenant_slug: str | None, platform: bool, older_than_days: int | None,
