@@ -16,6 +16,7 @@ import click
 from sqlalchemy import select
 
 from core.db import db
+from core.dependants import model_for_table, soft_deletable_models
 from core.models import Tenant
 from core.scoping import all_tenants
 
@@ -46,6 +47,18 @@ def get_tenant(slug: str) -> Tenant:
     if tenant is None:
         raise CliError(f"There is no tenant '{slug}'; list them with 'crm tenants list'.")
     return tenant
+
+
+def record_model(record_type: str, param_hint: str) -> type:
+    """Return the soft-deletable model of `record_type` (its table name: contact, company,
+    ... or a plugin's type); otherwise bad usage (exit 2) naming `param_hint` and listing
+    the types there are."""
+    model = model_for_table(record_type)
+    if model is None:
+        known = ", ".join(sorted(m.__table__.name for m in soft_deletable_models()))
+        raise click.BadParameter(f"'{record_type}' is not a type of record; use one of "
+                                 f"{known}.", param_hint=param_hint)
+    return model
 
 
 OUTPUT_PATH = click.Path(dir_okay=False, writable=True, path_type=Path)
