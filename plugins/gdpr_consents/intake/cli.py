@@ -54,8 +54,9 @@ def consents_import(file: Path, tenant_slug: str, dry_run: bool, mapping: str | 
                        f"{limits.max_bytes // 1024} KB.")
     data = file.read_bytes()
     with tenant_command(tenant_slug) as (_tenant, ctx):
+        # progress only on a terminal (disable=None: off when stderr is not a tty)
         bar = tqdm(desc="rows", unit="row", file=sys.stderr,
-                   disable=as_json, leave=False)
+                   disable=True if as_json else None, leave=False)
         try:
             report = run_import(ctx, file.name, data, dry_run=dry_run, mapping=mapping,
                                 purpose=purpose, date_format=date_format, limits=limits,

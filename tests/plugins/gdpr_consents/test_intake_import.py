@@ -278,6 +278,7 @@ def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
                               "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Dry run of consents.xlsx: 4 rows read, 4 created" in result.output
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
     result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["created"] == 4
