@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import pytest
 from sqlalchemy import select
 
 from core.cli import add_command
@@ -51,6 +52,22 @@ def test_tenant_errors_say_what_to_do(cli):
     )
     assert bad_zone.exit_code == 2
     assert "Mars/Base" in bad_zone.output
+
+
+@pytest.mark.parametrize(("args", "sentence"), [
+    (["", "--name", "Acme"], "Error: Invalid value for SLUG: '' is not a slug; use 1 to 63 "
+                             "lower-case letters, digits and dashes (e.g. acme-si)"),
+    (["acme", "--name", ""], "Error: Invalid value for --name: the name may not be empty"),
+    (["acme", "--name", "   "], "Error: Invalid value for --name: the name may not be empty"),
+    (["acme", "--name", "x" * 256],
+     "Error: Invalid value for --name: the name has 256 characters; at most 255"),
+])
+def test_tenants_create_refuses_empty_slugs_and_names(app, cli, args, sentence):
+    result = cli.invoke(args=["tenants", "create", *args])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == sentence
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(select(Tenant)) is None
 
 
 def test_users_create_for_a_tenant_and_a_platform_admin(app, cli):

@@ -125,6 +125,10 @@ def test_a_platform_admin_sees_no_crm_data_and_manages_tenants(app, tenant_a, pl
         "slug": "Not_A_Slug", "name": "X", "time_zone": "Europe/Ljubljana",
         "csrf_token": token})
     assert "Slug: use lower-case letters" in bad.get_data(as_text=True)
+    blank = client.post("/admin/tenants/new/", data={
+        "slug": "gamma", "name": "   ", "time_zone": "Europe/Ljubljana", "csrf_token": token})
+    assert blank.status_code == 200
+    assert "Name: enter the tenant&#39;s name." in blank.get_data(as_text=True)
     zone = client.post("/admin/tenants/new/", data={
         "slug": "gamma", "name": "Gamma", "time_zone": "Mars/Base", "csrf_token": token})
     assert "&#39;Mars/Base&#39; is not a known time zone" in zone.get_data(as_text=True)
