@@ -119,6 +119,24 @@ def test_users_create_failures(cli):
     assert "exists already" in again.output
 
 
+@pytest.mark.parametrize(("args", "code", "sentence"), [
+    (["a@acme.si", "--tenant", "nope"], 1,
+     "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
+    (["not-an-address", "--tenant", "acme"], 2, "Error: Invalid value for EMAIL: "),
+    (["taken@acme.si", "--tenant", "acme"], 1,
+     "Error: A user taken@acme.si exists already; logins are unique."),
+])
+def test_users_create_checks_everything_before_asking_for_the_password(cli, args, code,
+                                                                       sentence):
+    cli.invoke(args=["tenants", "create", "acme", "--name", "Acme"])
+    cli.invoke(args=["users", "create", "taken@acme.si", "--tenant", "acme", "--password-stdin"],
+               input="a-long-enough-password\n")
+    result = cli.invoke(args=["users", "create", *args], input="")  # no password typed
+    assert result.exit_code == code
+    assert "Password" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith(sentence)
+
+
 def test_demo_seeds_once_and_prints_the_logins(app, cli):
     first = cli.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
