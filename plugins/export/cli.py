@@ -192,6 +192,8 @@ def requests_add(kind: str, tenant_slug: str, email: str, name: str | None, chan
                 kind=RequestKind(kind), received_at=at, channel=RequestChannel(channel),
                 requester_email=email, requester_name=name, identity_checked=identity_checked,
                 time_zone=tenant.time_zone)
+        except register.RequestError as exc:
+            raise CliError(str(exc)) from None
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--email") from None
         db.session.commit()
