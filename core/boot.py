@@ -15,6 +15,7 @@ from core.db import db
 from core.events import tenant_ref
 from core.models import Tenant
 from core.plugin_host import CORE_PLUGIN, PluginError, PluginHost, discover
+from core.schema import plugin_versions_folder
 from core.scoping import all_tenants
 
 FLASK_COMMANDS = ("run", "shell", "routes")
@@ -32,6 +33,8 @@ def boot_plugins(app: Flask) -> PluginHost:
     for _name, defaults in host.boot_results("crm_config_defaults"):
         for key, value in defaults.items():
             app.config.setdefault(key, value)
+    for name, kinds in host.boot_results("crm_setting_kinds"):
+        host.settings.add_kinds(name, dict(kinds))
     for name, settings in host.boot_results("crm_settings"):
         host.settings.declare(name, list(settings))
     _register_models(app, host)
@@ -56,7 +59,7 @@ def _register_models(app: Flask, host: PluginHost) -> None:
         host.available[name].tables = sorted(t for t, o in owners.items() if o == name)
     migration_dirs = {}
     for name in host.installed:
-        versions = host.available[name].folder / "migrations" / "versions"
+        versions = plugin_versions_folder(app, name)
         if versions.is_dir():
             migration_dirs[name] = versions
     app.extensions["crm"]["table_owners"] = owners

@@ -3,16 +3,19 @@
 HTML for people, JSON for machines (webhooks, `/healthz`, clients that ask for JSON).
 A query that reached tenant data with no tenant in scope is answered 404 (and logged):
 the fail-closed scope must never turn into a 500 page or into data.
+
+A 413 names the limit: `MAX_CONTENT_LENGTH`, or the smaller limit of the view that refused
+the body with `too_large(limit)` (a webhook's `CRM_WEBHOOK_MAX_BYTES`, for instance).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from core.scoping import TenantScopeMissing
 
@@ -39,11 +42,19 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(TenantScopeMissing, _scope_missing)
 
 
+def too_large(limit: int) -> NoReturn:
+    """Refuse the request with 413, saying the view's own `limit` (in bytes)."""
+    exc = RequestEntityTooLarge()
+    exc.crm_limit = limit  # type: ignore[attr-defined]
+    raise exc
+
+
 def _http_error(exc: HTTPException) -> Any:
     code = exc.code or 500
     message = MESSAGES.get(code, exc.description or "")
     if code == 413:
-        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        limit = getattr(exc, "crm_limit", None) or int(
+            current_app.config.get("MAX_CONTENT_LENGTH") or 0)
         message = message.format(limit=_size(limit))
     elif code in (400, 415) and exc.description and exc.description != type(exc).description:
         message = exc.description

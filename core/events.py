@@ -9,12 +9,14 @@ change (an admin page, a command, a plugin), so no view has to remember it.
 
 from __future__ import annotations
 
+import getpass
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import click
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session
@@ -119,6 +121,23 @@ def set_actor(actor: str, user_id: int | None = None, tenant: Any = None) -> Non
         g.crm_tenant = tenant_ref(tenant)
 
 
+def cli_actor() -> str:
+    """The actor name for events caused from the command line: `cli:<os user>`."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def default_actor() -> str:
+    """Who acts when nobody was set with `set_actor`: the person at the terminal while a
+    `crm` command runs (outside a request), else the system."""
+    if not has_request_context() and click.get_current_context(silent=True) is not None:
+        return cli_actor()
+    return SYSTEM_ACTOR
+
+
 def request_id() -> str | None:
     """The current request's id (None outside a request): the `X-Request-ID` header when it
     is trusted and well formed (up to 64 letters, digits, `.`, `_`, `:`, `-`), else one made
@@ -139,7 +158,8 @@ def request_id() -> str | None:
 
 def context(tenant: Any = None, actor: str | None = None) -> EventContext:
     """Describe the current event. `tenant` (a Tenant or TenantRef) defaults to the one
-    set for this request or command; `actor` to the one set by `set_actor`."""
+    set for this request or command; `actor` to the one set by `set_actor`, else
+    `default_actor()`."""
     ref = tenant if isinstance(tenant, TenantRef) or tenant is None else tenant_ref(tenant)
     if ref is None:
         ref = g.get("crm_tenant")
@@ -151,7 +171,7 @@ def context(tenant: Any = None, actor: str | None = None) -> EventContext:
         user_agent = request.user_agent.string or None
     return EventContext(
         tenant=ref,
-        actor=actor or g.get("crm_actor") or SYSTEM_ACTOR,
+        actor=actor or g.get("crm_actor") or default_actor(),
         user_id=g.get("crm_user_id"),
         ip=ip,
         user_agent=user_agent[:512] if user_agent else None,

@@ -75,6 +75,13 @@ def crm_settings() -> list[Any]:
     plugins page and code reads them with `core.settings.get_setting`."""
 
 
+@hookspec
+def crm_setting_kinds() -> dict[str, Any]:
+    """Called once at boot, before `crm_settings`. Return {kind: check} for kinds of setting
+    values the plugin offers (`Setting(kind=...)`): `check(value)` runs with the tenant in
+    scope and returns None, or the problem as a clause (see `core.setting_kinds`)."""
+
+
 # --- plugin lifecycle ------------------------------------------------------------------------
 
 

@@ -5,19 +5,18 @@ Scripts run only from this site's own files or from a `<script>` carrying the re
 nonce (`csp_nonce()` in templates, `admin_csp_nonce_attribute` in admin templates): no inline
 event handlers, no `javascript:` URLs, nothing from other origins.
 
-Pages meant to be embedded in another site (the public consent form) say so in one place,
-on their blueprint: `blueprint.crm_frame_ancestors = "https:"` (a CSP source list), or a
-function of no arguments returning that list for the current request (e.g. the tenant's own
-site). Those responses get that `frame-ancestors` and no `X-Frame-Options`; every other
-response may not be framed at all.
+A view whose page is meant to be embedded in another site (the public consent form) says
+so for its response with `allow_framing(sources)` (a CSP source list, e.g. the tenant's own
+site `https://www.acme.si`), called while it handles the request. That response gets
+`frame-ancestors` with those sources and no `X-Frame-Options`; every other response (other
+views of the same blueprint, error pages, static files) may not be framed at all.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g
 
 NONCE_BYTES = 16
 
@@ -71,12 +70,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def allow_framing(sources: str) -> None:
+    """Let the current request's response be framed by `sources` (a CSP `frame-ancestors`
+    source list such as `https://www.acme.si https://shop.acme.si`); an empty list changes
+    nothing (the response stays unframeable). A list that would end the directive (`;`,
+    `,`) raises ValueError: check a tenant's value when it is saved (setting kind
+    `origins`)."""
+    if any(char in sources for char in ";,"):
+        raise ValueError(f"frame-ancestors sources {sources!r} contain ';' or ','")
+    g.crm_frame_ancestors = " ".join(sources.split())
+
+
 def embedding_sources() -> str | None:
-    """The `frame-ancestors` sources the current request's blueprint allows (its
-    `crm_frame_ancestors`), or None when it may not be framed."""
-    blueprint = current_app.blueprints.get(request.blueprint or "")
-    sources: str | Callable[[], str | None] | None = getattr(
-        blueprint, "crm_frame_ancestors", None)
-    if callable(sources):
-        sources = sources()
-    return sources or None
+    """The `frame-ancestors` sources the current request's view allowed with
+    `allow_framing`, or None when its response may not be framed."""
+    return g.get("crm_frame_ancestors") or None

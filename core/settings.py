@@ -2,6 +2,10 @@
 
 The core and each plugin declare their settings (`crm_settings` hook for plugins); values a
 tenant admin changed are kept in `tenant_setting`; everything else reads the default.
+
+A `str` setting may name a `kind` (`url`, `email`, `regex`, `origins`, or one a plugin adds
+with `crm_setting_kinds`, see `core.setting_kinds`): a value that is not of that kind is
+refused with a message naming the setting, and nothing is saved.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from core.db import db
 from core.models import TenantSetting
 from core.scoping import tenant_scope
+from core.setting_kinds import Check, core_kinds
 
 TYPES = {"int": int, "str": str, "bool": bool}
 
@@ -26,7 +31,8 @@ class SettingError(ValueError):
 @dataclass(frozen=True)
 class Setting:
     """A per-tenant setting: key, type (`int`, `str`, `bool`), default, label for the admin
-    page, optional bounds for numbers and a help text."""
+    page, optional bounds for numbers, a help text and, for text, the `kind` of value it
+    takes (checked when saved; an empty value is always accepted as "not set")."""
 
     key: str
     type: str
@@ -35,6 +41,7 @@ class Setting:
     help: str = ""
     minimum: int | None = None
     maximum: int | None = None
+    kind: str = ""
 
     def parse(self, raw: Any) -> Any:
         """Return `raw` converted to the setting's type, or raise SettingError."""
@@ -65,6 +72,14 @@ class SettingsRegistry:
 
     def __init__(self) -> None:
         self.declared: dict[str, dict[str, Setting]] = {}
+        self.kinds: dict[str, Check] = core_kinds()
+
+    def add_kinds(self, namespace: str, kinds: dict[str, Check]) -> None:
+        """Add the value kinds a plugin offers; a kind named twice is an error."""
+        for name, check in kinds.items():
+            if name in self.kinds:
+                raise ValueError(f"setting kind {name} of {namespace} is already defined")
+            self.kinds[name] = check
 
     def declare(self, namespace: str, settings: list[Setting]) -> None:
         """Add `settings` under `namespace`; a key declared twice is an error."""
@@ -72,6 +87,9 @@ class SettingsRegistry:
         for setting in settings:
             if setting.type not in TYPES:
                 raise ValueError(f"setting {namespace}.{setting.key}: unknown type {setting.type}")
+            if setting.kind and (setting.type != "str" or setting.kind not in self.kinds):
+                raise ValueError(f"setting {namespace}.{setting.key}: unknown kind "
+                                 f"{setting.kind} (for str settings: {sorted(self.kinds)})")
             if setting.key in bucket:
                 raise ValueError(f"setting {namespace}.{setting.key} declared twice")
             bucket[setting.key] = setting
@@ -119,6 +137,9 @@ def set_setting(tenant_id: int, namespace: str, key: str, raw: Any) -> Any:
         raise SettingError(f"there is no setting '{key}' for {namespace}") from exc
     value = spec.parse(raw)
     with tenant_scope(tenant_id):
+        problem = _registry().kinds[spec.kind](value) if spec.kind and value else None
+        if problem:
+            raise SettingError(f"{spec.label}: {problem}")
         row = db.session.scalar(
             select(TenantSetting).where(
                 TenantSetting.namespace == namespace, TenantSetting.key == key

@@ -3,7 +3,6 @@ an output file whole or not at all."""
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import tempfile
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.dependants import model_for_table, soft_deletable_models
+from core.events import cli_actor as cli_actor  # the commands take it from here
 from core.models import Tenant
 from core.scoping import all_tenants
 
@@ -29,15 +29,6 @@ class CliError(click.ClickException):
     def show(self, file: Any = None) -> None:
         """Print `Error: <sentence>` on stderr."""
         click.echo(f"Error: {self.format_message()}", err=True)
-
-
-def cli_actor() -> str:
-    """The actor name for events caused from the command line: `cli:<os user>`."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"cli:{user}"
 
 
 def get_tenant(slug: str) -> Tenant:

@@ -17,6 +17,8 @@ def init_db() -> None:
     """Create the database schema, or upgrade it to the newest version (safe to repeat)."""
     try:
         schema_module.upgrade(current_app)
+    except schema_module.SchemaError as exc:
+        raise CliError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise CliError(
             f"The database could not be set up ({type(exc).__name__}); check DATABASE_URL."
@@ -43,10 +45,11 @@ def revision(message: str, branch: str) -> None:
 
 @schema.command("check")
 def check() -> None:
-    """Exit 1 when the models differ from the migrated database."""
-    diffs = schema_module.schema_differences(current_app)
-    if diffs:
-        for diff in diffs:
-            click.echo(repr(diff), err=True)
+    """Exit 1 when the models differ from the migrated database, naming each table or
+    change without a migration."""
+    problems = schema_module.schema_problems(current_app)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
         raise CliError("The models and the migrations differ; write a migration.")
     click.echo("Models and migrations agree.")

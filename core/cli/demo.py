@@ -1,4 +1,5 @@
-"""`crm demo`: a demo tenant with users and realistic data (safe to repeat)."""
+"""`crm demo`: a demo tenant with users and realistic data (safe to repeat: once the tenant
+exists, its data and its plugin choices are left alone)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ DEMO_LOGINS = [
 @with_appcontext
 @click.option("--seed", default=2024, show_default=True, help="Seed of the generated data.")
 def demo(seed: int) -> None:
-    """Seed the tenant 'demo' with users, companies, contacts and activities; print logins."""
+    """Seed the tenant 'demo' with users, companies, contacts and activities and enable every
+    installed plugin for it, the first time only; print the logins every time."""
     with all_tenants():
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
         created = tenant is None
@@ -49,13 +51,11 @@ def demo(seed: int) -> None:
                 user.set_password(password)
                 db.session.add(user)
         db.session.commit()
+    messages: list[str] = []
     with tenant_scope(tenant.id):
         if created:
             _seed(tenant, random.Random(seed))
-        host = current_app.extensions["crm"]["plugins"]
-        ctx = context(tenant=tenant, actor=cli_actor())
-        messages = [m for name in host.installed for m in host.enable(ctx, name)
-                    if "already" not in m]
+            messages = _enable_installed_plugins(tenant)
         db.session.commit()
         counts = {
             "companies": db.session.query(Company).count(),
@@ -69,9 +69,18 @@ def demo(seed: int) -> None:
     )
     for line in messages:
         click.echo(line)
+    if not created:
+        click.echo("Its data and the plugins enabled for it are left as they are.")
     click.echo("Log in with one of:")
     for email, password, role, _name in DEMO_LOGINS:
         click.echo(f"  {email:<24} password {password:<20} ({role.value})")
+
+
+def _enable_installed_plugins(tenant: Tenant) -> list[str]:
+    """Enable every installed plugin for the new demo tenant; return what was switched on."""
+    host = current_app.extensions["crm"]["plugins"]
+    ctx = context(tenant=tenant, actor=cli_actor())
+    return [m for name in host.installed for m in host.enable(ctx, name) if "already" not in m]
 
 
 def _seed(tenant: Tenant, rng: random.Random) -> None:

@@ -1,4 +1,4 @@
-"""`crm plugins list|enable|disable`."""
+"""`crm plugins list|enable|disable|set`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from core.cli.common import CliError, cli_actor, echo_json, get_tenant
 from core.db import db
 from core.events import context
 from core.plugin_host import PluginStateError
+from core.scoping import tenant_scope
+from core.settings import SettingError, set_setting
 
 
 @click.group("plugins", cls=AppGroup)
@@ -78,3 +80,25 @@ def enable(name: str, tenant_slug: str) -> None:
 def disable(name: str, tenant_slug: str) -> None:
     """Disable plugin NAME for the tenant (its data is kept)."""
     _toggle(name, tenant_slug, enable=False)
+
+
+@plugins.command("set")
+@click.argument("name")
+@click.argument("key")
+@click.argument("value")
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant's slug.")
+def set_(name: str, key: str, value: str, tenant_slug: str) -> None:
+    """Set the tenant's setting KEY of plugin NAME to VALUE (checked as the plugins page
+    checks it; a refused value changes nothing)."""
+    host = current_app.extensions["crm"]["plugins"]
+    if name not in host.installed:
+        raise CliError(f"plugin: '{name}' is not installed here.")
+    tenant = get_tenant(tenant_slug)
+    with tenant_scope(tenant.id):
+        try:
+            stored = set_setting(tenant.id, name, key, value)
+        except SettingError as exc:
+            db.session.rollback()
+            raise CliError(str(exc)) from exc
+        db.session.commit()
+    click.echo(f"{name}.{key} = {stored!r} for {tenant.slug}")

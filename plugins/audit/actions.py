@@ -139,9 +139,10 @@ def user_logged_out(ctx: EventContext, user: Any) -> None:
 def list_viewed(ctx: EventContext, list_name: str, search: str | None,
                 filters: dict[str, Any], page: int, rows_shown: int) -> None:
     """A list page was shown: which list, page and row count; search and filters (they
-    may name people) are personal."""
+    may name people) are personal. The search text is also the label, so that erasing a
+    person finds the searches for them (see `redaction.py`)."""
     details = {key: value for key, value in (("search", search), ("filters", filters)) if value}
-    record(ctx, LIST_VIEWED, target_type=list_name,
+    record(ctx, LIST_VIEWED, target_type=list_name, label=search or None,
            info={"page": page, "rows": rows_shown, "filtered": bool(details)},
            details=details or None)
 

@@ -37,6 +37,8 @@ from plugins.audit.present import EXPORT_HEADER, export_row, parsed, summary, ta
 
 PAGE_SIZE = 50
 STREAM_BATCH = 1_000
+# routes every model page has that could write: the log answers 404 on each of them
+WRITING_ROUTES = ("action_view", "ajax_update", "upload_view")
 MEDIA_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -114,6 +116,14 @@ class AuditLogView(CrmModelView):
     def is_action_allowed(self, name: str) -> bool:
         """No bulk action changes the log."""
         return False
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """Access first; then 404 for the bulk-action, inline-edit and upload routes (create,
+        edit and delete already answer 404: their switches are off)."""
+        response = super()._handle_view(name, **kwargs)
+        if response is None and name in WRITING_ROUTES:
+            abort(404)
+        return response
 
     @expose("/download/<file_format>")
     def download(self, file_format: str) -> Any:

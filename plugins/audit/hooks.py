@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.hookspecs import hookimpl
-from plugins.audit import actions, panel, redaction, retention
+from plugins.audit import actions, panel, redaction, retention, subject
 from plugins.audit import admin as admin_pages
 from plugins.audit.cli import audit
 from plugins.audit.models import AuditChain, AuditCheckpoint, AuditEntry
@@ -137,6 +137,12 @@ def crm_records_exported(ctx: Any, what: str, file_format: str, subject: str | N
 
 
 # --- contributions ---------------------------------------------------------------------------
+
+
+@hookimpl
+def crm_subject_data(ctx: Any, contact: Any) -> list[Any]:
+    """The trail's entries about the person (right of access, erasure preview)."""
+    return subject.subject_sections(ctx, contact)
 
 
 @hookimpl

@@ -314,7 +314,8 @@ class SegmentsView(CrmViewMixin, BaseView):
             db.session.rollback()
             return self._page(ctx, _segment_options(request.args), 0,
                               {"error": str(exc)}), exc.status
-        name = f"segment-{'-'.join(spec.purposes)}-{spec.as_of:%Y%m%d}.{fmt}"
+        day = spec.as_of.astimezone(consent_logic.tenant_zone(ctx))  # the tenant's date
+        name = f"segment-{'-'.join(spec.purposes)}-{day:%Y%m%d}.{fmt}"
         response = send_file(target, as_attachment=True, download_name=name, max_age=0)
         response.call_on_close(lambda: _remove(target))
         return response

@@ -240,6 +240,11 @@ def _clean(value: Any, limit: int) -> str | None:
 # --- history ------------------------------------------------------------------------------
 
 
+def _facts(recorded: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without what is derived from its facts (the state)."""
+    return {key: value for key, value in recorded.items() if key != "state"}
+
+
 def snapshot(consent: Consent) -> dict[str, Any]:
     """Return the consent's recorded fields as JSON-ready data (times in UTC ISO 8601)."""
 
@@ -714,6 +719,9 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
     unknown = sorted(set(changes) - set(RECTIFIABLE))
     if unknown:
         raise ConsentInputError(unknown[0], "this field cannot be rectified.")
+    if not changes:
+        raise ConsentInputError("consent", "nothing to correct: change at least one of its "
+                                           "values.")
     if not reason or not str(reason).strip():
         raise ConsentInputError("reason", "say why the consent is corrected.")
     tz = tenant_zone(ctx)
@@ -755,7 +763,8 @@ def rectify(ctx: EventContext, consent: Consent | None, *, reason: str, **change
     if consent.state in (ConsentState.GRANTED, ConsentState.EXPIRED):
         expired = consent.expires_at is not None and consent.expires_at <= ctx.at
         consent.state = ConsentState.EXPIRED if expired else ConsentState.GRANTED
-    if snapshot(consent) == before:
+    if _facts(snapshot(consent)) == _facts(before):
+        # only what follows from the facts (the state, e.g. expired by now) would change
         raise ConsentInputError("consent", "nothing to correct: the consent has these "
                                            "values already.")
     db.session.flush()

@@ -21,6 +21,7 @@ from plugins.gdpr_consents.intake.webhooks import blueprint as hooks_blueprint
 from plugins.gdpr_consents.lifecycle import on_enabled
 from plugins.gdpr_consents.models import MODELS
 from plugins.gdpr_consents.panel import consent_panel
+from plugins.gdpr_consents.purposes import unknown_purpose_code
 from plugins.gdpr_consents.subject import erase, purged, sections
 
 
@@ -61,15 +62,26 @@ def crm_settings() -> list[Setting]:
                 help="Comma-separated, e.g. mojmail.si (added to the built-in list)."),
         Setting("expiring_days", "int", 30, "Days ahead in the 'expiring soon' list",
                 minimum=1, maximum=365),
-        Setting("policy_url", "str", "", "Privacy policy URL (consent receipts)"),
+        Setting("policy_url", "str", "", "Privacy policy URL (consent receipts)",
+                kind="url"),
         Setting("controller_contact", "str", "", "Controller contact person (receipts)"),
-        Setting("controller_email", "str", "", "Controller e-mail (receipts)"),
+        Setting("controller_email", "str", "", "Controller e-mail (receipts)", kind="email"),
         Setting("controller_phone", "str", "", "Controller phone (receipts)"),
         Setting("controller_address", "str", "", "Controller postal address (receipts)"),
-        Setting("controller_url", "str", "", "Controller web site (receipts)"),
+        Setting("controller_url", "str", "", "Controller web site (receipts)", kind="url"),
         Setting("jurisdiction", "str", "SI", "Jurisdiction (ISO 3166 code, receipts)"),
         Setting("language", "str", "sl", "Language of consent texts (receipts)"),
+        Setting("form_frame_origins", "str", "", "Sites that may embed the web forms",
+                kind="origins",
+                help="Space-separated https origins, e.g. https://www.acme.si "
+                     "https://shop.acme.si; empty: the forms cannot be shown in an iframe."),
     ]
+
+
+@hookimpl
+def crm_setting_kinds() -> dict[str, Any]:
+    """`purpose_code`: a code of one of the tenant's purposes (for other plugins' settings)."""
+    return {"purpose_code": unknown_purpose_code}
 
 
 @hookimpl

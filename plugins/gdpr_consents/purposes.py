@@ -125,8 +125,18 @@ def find_purpose(code: str) -> Purpose | None:
     return db.session.scalar(select(Purpose).where(Purpose.code == (code or "").strip().lower()))
 
 
+def unknown_purpose_code(code: str) -> str | None:
+    """The problem with `code` as a setting naming one of the tenant's purposes (the
+    `purpose_code` setting kind), or None when the tenant has that purpose."""
+    if find_purpose(code) is not None:
+        return None
+    known = ", ".join(p.code for p in list_purposes()) or "none yet"
+    return f"there is no purpose '{code}' (known: {known})"
+
+
 def get_purpose(code: str | None, field: str = "purpose") -> Purpose:
-    """Return the tenant's purpose with `code` or raise ConsentInputError naming `field`."""
+    """Return the tenant's purpose with `code` or raise ConsentInputError naming `field`
+    (400: a code typed in a form, filter or option is bad input, not a missing page)."""
     if code is None or not str(code).strip():
         raise ConsentInputError(field, "choose the purpose the consent is for.")
     purpose = find_purpose(str(code))
@@ -134,7 +144,7 @@ def get_purpose(code: str | None, field: str = "purpose") -> Purpose:
         known = ", ".join(p.code for p in list_purposes()) or "none yet"
         raise ConsentInputError(
             field, f"there is no purpose '{code}' (known: {known}); add it with "
-            "'crm purposes add'.", status=404,
+            "'crm purposes add'.",
         )
     return purpose
 

@@ -135,7 +135,7 @@ def _company_id(company: Any) -> int | None:
     except (TypeError, ValueError):
         raise ConsentInputError("company", f"'{company}' is not a company id.") from None
     if db.session.scalar(select(Company.id).where(Company.id == number)) is None:
-        raise ConsentInputError("company", f"there is no company #{number}.", status=404)
+        raise ConsentInputError("company", f"there is no company #{number}.")
     return number
 
 
@@ -148,7 +148,7 @@ def _tag_id(tag: Any) -> int | None:
     )
     found = db.session.scalar(query)
     if found is None:
-        raise ConsentInputError("tag", f"there is no tag '{text}'.", status=404)
+        raise ConsentInputError("tag", f"there is no tag '{text}'.")
     return found
 
 

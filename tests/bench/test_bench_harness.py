@@ -33,8 +33,8 @@ from core.emails import normalize_email
 from core.models import Activity, Company, Contact, Tag, Tenant, activity_participant
 from core.schema import upgrade
 from core.scoping import all_tenants, including_deleted, tenant_scope
+from core.testing import admin_engine
 from core.text import search_key
-from tests.conftest import _admin_engine
 
 
 class FakeClock:
@@ -216,7 +216,7 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path
         yield lambda name: f"sqlite:///{tmp_path / name}.sqlite3"
         return
     request.getfixturevalue("postgresql_url")  # skips (or fails) without a server
-    engine, made = _admin_engine(), []
+    engine, made = admin_engine(), []
 
     def make(name: str) -> str:
         database = f"crm_test_datagen_{name}_{uuid.uuid4().hex[:6]}"

@@ -158,6 +158,21 @@ def test_demo_seeds_once_and_prints_the_logins(app, cli):
             assert any(len(c.activities) > 1 for c in contacts)
 
 
+def test_demo_again_keeps_the_plugins_the_user_switched_off(app, cli):
+    first = cli.invoke(args=["demo"])
+    assert "Enabled gdpr_consents." in first.output
+    off = cli.invoke(args=["plugins", "disable", "export", "--tenant", "demo"])
+    assert off.exit_code == 0, off.output
+    again = cli.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "Enabled" not in again.output
+    assert "Its data and the plugins enabled for it are left as they are." in again.output
+    assert "user@demo.example" in again.output and "demo-user-pass" in again.output
+    listed = json.loads(cli.invoke(args=["plugins", "list", "--json", "--tenant", "demo"]).output)
+    enabled = {item["name"]: item["enabled"] for item in listed if item["installed"]}
+    assert enabled == {"audit": True, "gdpr_consents": True, "trash": True, "export": False}
+
+
 def test_unknown_command_is_bad_usage(cli):
     assert cli.invoke(args=["no-such-command"]).exit_code == 2
 

@@ -1,16 +1,18 @@
 """Security headers on every response: a strict CSP with a fresh nonce per request,
-nosniff, a referrer policy, no framing (except for blueprints that allow embedding) and
+nosniff, a referrer policy, no framing (except for views that allow it with `allow_framing`) and
 HSTS once cookies are Secure."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Blueprint
 
 from core.db import db
 from core.models import Contact
 from core.scoping import tenant_scope
+from core.security_headers import allow_framing
 from tests.conftest import build_app
 from tests.support import logged_in
 
@@ -94,26 +96,33 @@ def test_error_pages_json_answers_and_static_files_get_the_headers_too(client):
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
 
 
-def test_a_blueprint_that_allows_embedding_gets_its_frame_ancestors(app, client):
-    fixed = Blueprint("embeddable_fixed", __name__)
-    fixed.crm_frame_ancestors = "https:"
-    fixed.add_url_rule("/embed/fixed", "form", lambda: "form")
-    chosen = Blueprint("embeddable_chosen", __name__)
-    chosen.crm_frame_ancestors = lambda: "https://www.acme.si"
-    chosen.add_url_rule("/embed/chosen", "form", lambda: "form")
-    app.register_blueprint(fixed)
-    app.register_blueprint(chosen)
+def test_a_view_that_allows_framing_gets_its_frame_ancestors_others_do_not(app, client):
+    def embeddable() -> str:
+        allow_framing("https://www.acme.si  https://shop.acme.si")
+        return "form"
 
-    response = client.get("/embed/fixed")
-    assert _directives(response)["frame-ancestors"] == "https:"
+    def plain() -> str:
+        allow_framing("")  # nothing allowed: stays unframeable
+        return "page"
+
+    pages = Blueprint("embedding_sample", __name__)
+    pages.add_url_rule("/embed/form", "form", embeddable)
+    pages.add_url_rule("/embed/confirm", "confirm", lambda: "confirm")
+    pages.add_url_rule("/embed/plain", "plain", plain)
+    app.register_blueprint(pages)
+
+    response = client.get("/embed/form")
+    assert _directives(response)["frame-ancestors"] == "https://www.acme.si https://shop.acme.si"
     assert "X-Frame-Options" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
-    response = client.get("/embed/chosen")
-    assert _directives(response)["frame-ancestors"] == "https://www.acme.si"
-    assert "X-Frame-Options" not in response.headers
+    with app.test_request_context(), pytest.raises(ValueError, match="contain ';' or ','"):
+        allow_framing("https://a.si; script-src *")  # would smuggle in a directive
 
-    assert client.get("/login").headers["X-Frame-Options"] == "DENY"
+    for path in ("/embed/confirm", "/embed/plain", "/login"):  # same blueprint or not
+        response = client.get(path)
+        assert _directives(response)["frame-ancestors"] == "'none'", path
+        assert response.headers["X-Frame-Options"] == "DENY", path
 
 
 def test_hsts_is_sent_once_cookies_are_secure(database_url, tmp_path):

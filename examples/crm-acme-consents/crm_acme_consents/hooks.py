@@ -10,7 +10,14 @@ from core.hookspecs import hookimpl
 from core.settings import Setting
 from crm_acme_consents.counter import counter_source, receipt_field
 from crm_acme_consents.mobile import mobile_filter, sms_rule
+from crm_acme_consents.models import CounterReceipt
 from crm_acme_consents.postbox import postbox_provider, postbox_source
+from crm_acme_consents.receipts import (
+    erase_receipts,
+    note_receipt,
+    receipt_section,
+    receipts_panel,
+)
 from crm_acme_consents.settings import SETTINGS, setting
 
 
@@ -18,6 +25,12 @@ from crm_acme_consents.settings import SETTINGS, setting
 def crm_settings() -> list[Setting]:
     """Receipt number pattern, SMS purpose code, mobile prefixes (per tenant)."""
     return list(SETTINGS)
+
+
+@hookimpl
+def crm_register_models() -> list[type]:
+    """The register of counter receipts (table acme_consents_receipt)."""
+    return [CounterReceipt]
 
 
 @hookimpl
@@ -63,3 +76,27 @@ def crm_segment_filters(ctx: Any) -> list[dict[str, Any]]:
 def crm_webhook_providers(ctx: Any) -> list[dict[str, Any]]:
     """Postbox webhooks at /hooks/<tenant>/postbox/<secret>."""
     return [postbox_provider()]
+
+
+@hookimpl
+def crm_consent_changed(ctx: Any, consent: Any, event: Any) -> None:
+    """Keep the receipt number of a consent signed at the counter."""
+    note_receipt(ctx, consent, event)
+
+
+@hookimpl
+def crm_contact_panels(ctx: Any, contact: Any) -> list[Any]:
+    """The contact's counter receipts."""
+    return receipts_panel(ctx, contact)
+
+
+@hookimpl
+def crm_subject_data(ctx: Any, contact: Any) -> list[Any]:
+    """The person's counter receipts."""
+    return receipt_section(contact)
+
+
+@hookimpl
+def crm_subject_erase(ctx: Any, contact: Any, mode: str) -> list[str]:
+    """Remove the person's counter receipts."""
+    return erase_receipts(contact)

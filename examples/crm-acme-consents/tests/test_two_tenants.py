@@ -1,5 +1,6 @@
 """One deployment, two tenants: `acme` has acme_consents enabled, `beta` does not. The
-consent form, the consent rules, the segment filter and the Postbox webhook differ."""
+consent form, the consent rules, the segment filter, the Postbox webhook and the register of
+counter receipts differ."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import html
 import json
 import logging
 
-from sqlalchemy import select
+from crm_acme_consents.models import CounterReceipt
+from sqlalchemy import select, update
 
 from core.db import db
+from core.models import TenantSetting
 from core.scoping import tenant_scope
+from core.settings import all_settings
+from core.testing import csrf_token, enable_plugin, logged_in, make_tenant_with_users
 from plugins.gdpr_consents.models import Consent, ConsentEvent
-from tests.support import csrf_token, logged_in
-
-from .conftest import enable
 
 
 def page(client, contact_id):
@@ -32,11 +34,9 @@ def add_consent(client, contact_id, **fields):
 
 
 def test_enabling_pulls_in_gdpr_consents_and_notes_it_in_the_log(app, caplog):
-    from tests.support import make_tenant_with_users
-
     make_tenant_with_users(app, "gamma", "Gamma d.o.o.")
     with caplog.at_level(logging.INFO):
-        messages = enable(app, "gamma", "acme_consents")
+        messages = enable_plugin(app, "gamma", "acme_consents")
     assert messages == ["Enabled gdpr_consents too, because acme_consents needs it.",
                         "Enabled acme_consents."]
     assert ("acme_consents enabled for gamma by cli:test; counter receipts must match "
@@ -78,7 +78,20 @@ def test_a_counter_consent_needs_a_receipt_number_of_the_tenants_form(deployment
         assert consent.source == "counter"
         event = db.session.scalar(select(ConsentEvent))
         assert event.payload == {"fields": {"receipt_number": "AC-004711"}}
-    assert "receipt_number: AC-004711" in page(client, contact_id)
+    shown = page(client, contact_id)
+    assert "receipt_number: AC-004711" in shown
+    panel = shown[shown.index("Counter receipts"):]
+    assert "<td>AC-004711</td><td>newsletter</td>" in panel
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        (receipt,) = db.session.scalars(select(CounterReceipt)).all()
+        assert (receipt.number, receipt.purpose, receipt.contact_id) == (
+            "AC-004711", "newsletter", contact_id)
+
+
+def test_the_plugins_table_has_its_migration(deployment):
+    checked = deployment.app.test_cli_runner().invoke(args=["schema", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output == "Models and migrations agree.\n"
 
 
 def test_the_receipt_pattern_is_a_setting_of_each_tenant(deployment):
@@ -91,14 +104,44 @@ def test_the_receipt_pattern_is_a_setting_of_each_tenant(deployment):
     assert saved.status_code == 302
     assert add_consent(admin, contact_id, purpose="newsletter", source="counter",
                        field_receipt_number="0042/26").status_code == 302
-    admin.post("/admin/plugins/acme_consents/settings", data={
-        "csrf_token": token, "receipt_pattern": "(", "sms_purpose": "sms",
-        "mobile_prefixes": "+38641"})
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        # a pattern stored before settings were checked (saving one is refused, below)
+        db.session.execute(update(TenantSetting).where(
+            TenantSetting.namespace == "acme_consents", TenantSetting.key == "receipt_pattern"
+        ).values(value="("))
+        db.session.commit()
     broken = add_consent(admin, contact_id, purpose="newsletter", source="counter",
                          field_receipt_number="0043/26")
     assert broken.status_code == 400
     assert ("receipt_number: the receipt number pattern '(' in the acme_consents settings is "
             "not a valid regular expression; ask your administrator." in text(broken))
+
+
+def test_a_broken_pattern_or_an_unknown_sms_purpose_is_refused_and_nothing_saved(deployment):
+    admin = logged_in(deployment.app, deployment.acme.admin_email)
+    token = csrf_token(admin, "/admin/plugins/")
+    refused = admin.post("/admin/plugins/acme_consents/settings", data={
+        "csrf_token": token, "receipt_pattern": "(", "sms_purpose": "sms-typo",
+        "mobile_prefixes": "+38641"})
+    assert refused.status_code == 400
+    assert ("Receipt number pattern: '(' is not a valid regular expression (missing ), "
+            "unterminated subpattern at position 0)" in text(refused))
+    assert ("Purpose code of SMS consents: there is no purpose 'sms-typo' (known: events, "
+            "newsletter, sms)" in text(refused))
+    cli = deployment.app.test_cli_runner()
+    answer = cli.invoke(args=["plugins", "set", "acme_consents", "sms_purpose", "fax",
+                              "--tenant", "acme"])
+    assert answer.exit_code == 1
+    assert answer.output == ("Error: Purpose code of SMS consents: there is no purpose 'fax' "
+                             "(known: events, newsletter, sms)\n")
+    with deployment.app.app_context():
+        assert all_settings(deployment.acme.id, "acme_consents")["receipt_pattern"] == (
+            r"AC-\d{6}")
+        assert all_settings(deployment.acme.id, "acme_consents")["sms_purpose"] == "sms"
+    answer = cli.invoke(args=["plugins", "set", "acme_consents", "sms_purpose", "events",
+                              "--tenant", "acme"])
+    assert answer.exit_code == 0 and answer.output == (
+        "acme_consents.sms_purpose = 'events' for acme\n")
 
 
 def test_a_counter_source_is_unknown_where_the_plugin_is_off(deployment):
@@ -205,3 +248,20 @@ def test_the_plugins_page_and_list_show_version_needs_and_state_per_tenant(deplo
                     "installed": True, "enabled": False,
                     "summary": "Counter consents with receipt numbers, SMS rule, Postbox "
                                "webhooks."}
+
+
+def test_counter_receipts_are_part_of_the_persons_data_and_erased_with_them(deployment):
+    enable_plugin(deployment.app, "acme", "trash")
+    cli = deployment.app.test_cli_runner()
+    deployment.contact(deployment.acme, "ana@acme.si")
+    granted = cli.invoke(args=["consents", "grant", "ana@acme.si", "newsletter", "--tenant",
+                               "acme", "--given-at", "2026-01-15", "--source", "counter",
+                               "--field", "receipt_number=AC-000042"])
+    assert granted.exit_code == 0, granted.output
+    preview = cli.invoke(args=["erase", "ana@acme.si", "--tenant", "acme", "--dry-run"])
+    assert "  Counter receipts [acme_consents]: 1 row(s)" in preview.output
+    erased = cli.invoke(args=["erase", "ana@acme.si", "--tenant", "acme"])
+    assert erased.exit_code == 0, erased.output
+    assert "  contact #1: 1 counter receipt(s) removed\n" in erased.output
+    with deployment.app.app_context(), tenant_scope(deployment.acme.id):
+        assert db.session.scalars(select(CounterReceipt)).all() == []

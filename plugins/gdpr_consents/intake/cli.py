@@ -73,11 +73,7 @@ def consents_import(file: Path, tenant_slug: str, dry_run: bool, mapping: str | 
                 click.echo(f"{row.sheet}, row {row.row} ({row.email}): {change}")
         for note in report.notes:
             click.echo(f"Note: {note}")
-        counts = report.as_dict()
-        click.echo(f"{'Dry run' if dry_run else 'Import'} of {file.name}: "
-                   f"{counts['rows_read']} rows read, {counts['created']} created, "
-                   f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
-                   f"{counts['skipped']} skipped, {counts['rejected']} rejected.")
+        click.echo(report.summary())
         for error in report.errors:
             click.echo(f"Error: {error}", err=True)
     if report.count("rejected"):

@@ -37,6 +37,7 @@ from plugins.gdpr_consents.intake import mailchimp
 from plugins.gdpr_consents.intake.headers import match_headers
 from plugins.gdpr_consents.intake.readers import FileRefused, Limits, Sheet, read_file
 from plugins.gdpr_consents.intake.values import (
+    DATE_FORMATS,
     CellError,
     read_months,
     read_text,
@@ -97,6 +98,25 @@ class ImportReport:
         """Every error as `file, row N: column: message`."""
         return [f"{r.sheet}, row {r.row}: {e}" for r in self.rows for e in r.errors]
 
+    def summary(self) -> str:
+        """One sentence saying what the import did, or would do, and that nothing was
+        stored when it was a preview or a row had errors."""
+        read = f"{len(self.rows)} rows read"
+        created, updated = self.count("created"), self.count("updated")
+        unchanged, skipped = self.count("unchanged"), self.count("skipped")
+        if self.committed:
+            return (f"Imported {self.file_name}: {read}, {created} created, {updated} "
+                    f"updated, {unchanged} unchanged, {skipped} skipped.")
+        would = (f"would create {created}, update {updated}, leave {unchanged} unchanged "
+                 f"and skip {skipped}")
+        rejected = self.count("rejected")
+        if rejected:
+            head = "Preview of" if self.dry_run else "Not imported:"
+            return (f"{head} {self.file_name}: {read}, {rejected} with errors; nothing was "
+                    f"stored. Without them the import {would}.")
+        return (f"Preview of {self.file_name}: {read}; nothing was stored. The import "
+                f"{would}.")
+
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
         return {"file": self.file_name, "dry_run": self.dry_run, "committed": self.committed,
@@ -155,6 +175,15 @@ def mapped_purpose(provider: str, list_id: str | None) -> Purpose | None:
     return None
 
 
+def check_date_format(name: str) -> str:
+    """Return `name` when it is a known date format, else raise ConsentInputError naming
+    the field."""
+    if name not in DATE_FORMATS:
+        raise ConsentInputError("date_format", f"'{name}' is not a date format; choose one "
+                                f"of {', '.join(DATE_FORMATS)}.")
+    return name
+
+
 def save_mapping(ctx: EventContext, name: str, columns: dict[str, str],
                  options: dict[str, Any] | None = None) -> ImportMapping:
     """Save (or replace) the tenant's column mapping `name` ({field: header})."""
@@ -167,6 +196,8 @@ def save_mapping(ctx: EventContext, name: str, columns: dict[str, str],
         db.session.add(row)
     row.columns = {k: v for k, v in columns.items() if v}
     row.options = dict(options or {})
+    if "date_format" in row.options:
+        check_date_format(row.options["date_format"])
     db.session.flush()
     return row
 
@@ -288,7 +319,14 @@ class _Run:
         purpose and the suppression of its address)."""
         def cell(name: str) -> Any:
             index = columns.get(name)
-            return values[index] if index is not None and index < len(values) else None
+            if index is None:
+                return None
+            formula = sheet.formulas.get((number, index))
+            if formula is not None:
+                raise _RowError(header(name), f"the cell holds a formula ({formula}) whose "
+                                "result the file does not store; enter the value itself (or "
+                                "open and save the file in Excel).")
+            return values[index] if index < len(values) else None
 
         def header(name: str) -> str:
             return _header(sheet, columns, name)
@@ -516,7 +554,8 @@ def _options(mapping_name: str | None, purpose_code: str | None, date_format: st
         if purpose is None:
             raise ConsentInputError("purpose", f"'{code}' is not a purpose of this tenant; "
                                     "list them with 'crm purposes list'.")
-    return _Options(purpose, columns, date_format or stored.get("date_format") or "auto")
+    return _Options(purpose, columns,
+                    check_date_format(date_format or stored.get("date_format") or "auto"))
 
 
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

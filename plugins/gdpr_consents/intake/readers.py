@@ -1,7 +1,11 @@
 """Turning an uploaded file into sheets of rows: XLSX (openpyxl read-only, 1900 and 1904
 date systems), CSV (UTF-8 with or without BOM, Windows-1250; `,`, `;` or tab; CRLF) and
 ZIP archives of CSVs (a Mailchimp audience export). Limits on the file size, the
-uncompressed size (a small ZIP that unpacks to gigabytes is refused) and the rows."""
+uncompressed size (a small ZIP that unpacks to gigabytes is refused) and the rows.
+
+An XLSX cell holding a formula whose result the file does not store (a workbook written by a
+program, not saved by Excel) reads as empty; such cells are listed in `Sheet.formulas` so
+the importer can say "a formula" instead of "empty"."""
 
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
+
+FORMULA_MARKS = (b"<f>", b"<f ", b":f>", b":f ")
+"""What a formula element (`<f>`, `<f t="shared" .../>`, `<x:f>`) looks like in a worksheet's
+XML; a false alarm only costs a second look at the workbook."""
 
 
 class FileRefused(ValueError):
@@ -39,6 +47,8 @@ class Sheet:
     headers: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     epoch: datetime = CALENDAR_WINDOWS_1900
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    """{(row, column index): formula} of the cells that hold a formula and no value."""
 
 
 def _blank(values: Any) -> bool:
@@ -87,9 +97,40 @@ def read_xlsx(name: str, data: bytes, limits: Limits) -> Sheet:
         raise FileRefused(f"{name}: the workbook cannot be read ({exc}).") from None
     try:
         sheet = book.worksheets[0]
-        return _table(name, sheet.iter_rows(values_only=True), limits, book.epoch)
+        table = _table(name, sheet.iter_rows(values_only=True), limits, book.epoch)
     finally:
         book.close()
+    if _has_formulas(data):
+        table.formulas = _formulas_without_value(data, table)
+    return table
+
+
+def _has_formulas(data: bytes) -> bool:
+    """True when a worksheet of the workbook has a formula (cheap: no workbook parse)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(any(mark in xml for mark in FORMULA_MARKS)
+                   for xml in (archive.read(info) for info in archive.infolist()
+                               if info.filename.startswith("xl/worksheets/") and
+                               info.filename.endswith(".xml")))
+
+
+def _formulas_without_value(data: bytes, table: Sheet) -> dict[tuple[int, int], str]:
+    """{(row, column index): formula} of the first worksheet's formula cells that read as
+    empty in `table` (the file stores no result for them)."""
+    values = dict(table.rows)
+    found = {}
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for number, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+            row = values.get(number)
+            for index, cell in enumerate(cells):
+                if getattr(cell, "data_type", None) != "f":
+                    continue
+                if row is None or index >= len(row) or row[index] is None:
+                    found[(number, index)] = str(cell.value)
+    finally:
+        book.close()
+    return found
 
 
 def decode(name: str, data: bytes) -> str:

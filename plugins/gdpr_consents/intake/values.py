@@ -82,6 +82,9 @@ def _read_when(value: Any, tz: Any, *, date_format: str, epoch: datetime | None,
     if isinstance(value, bool):
         raise CellError(f"'{value}' is not a date.")
     if isinstance(value, int | float):
+        if value < 1:  # before the first day (-5 would read 1899-12-25), or a bare time
+            raise CellError(f"'{value}' is not an Excel date number (a date is a positive "
+                            "number of days).")
         try:
             converted = from_excel(value, epoch or CALENDAR_WINDOWS_1900)
         except (ValueError, OverflowError, TypeError):

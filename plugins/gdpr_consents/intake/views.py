@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.admin import TENANT_ADMINS, CrmViewMixin
 from core.db import db
+from core.errors import too_large
 from core.events import context
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake.cli import limits_from_config
@@ -48,7 +49,7 @@ class ImportView(CrmViewMixin, BaseView):
         limits = limits_from_config()
         if request.content_length is not None and request.content_length > (
                 limits.max_bytes + 64 * 1024):
-            abort(413)
+            too_large(limits.max_bytes)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             return self._page(400, error="Choose a file to import.")

@@ -32,7 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from core.boot import request_tenant
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
-from core.events import EventContext, context, emit
+from core.errors import too_large
+from core.events import EventContext, context, emit, set_actor
 from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.gdpr_consents import consents as consent_logic
@@ -398,7 +399,9 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
     ref = request_tenant()
     if ref is None:
         abort(404)
-    ctx = context(tenant=ref, actor=f"webhook:{provider}")
+    # the actor of everything this delivery changes (the audit trail records it)
+    set_actor(f"webhook:{provider}", tenant=ref)
+    ctx = context(tenant=ref)
     if provider not in providers(ctx):
         abort(404)
     with tenant_scope(ref.id):
@@ -411,10 +414,10 @@ def hook(tenant: str, provider: str, secret: str) -> Any:
             return Response("ok", mimetype="text/plain")
         limit = int(current_app.config.get("WEBHOOK_MAX_BYTES", MAX_BODY))
         if request.content_length is not None and request.content_length > limit:
-            abort(413)
+            too_large(limit)
         body = request.stream.read(limit + 1)
         if len(body) > limit:
-            abort(413)
+            too_large(limit)
         try:
             counts = receive(ctx, provider, body)
         except Unreadable as exc:

@@ -1,15 +1,20 @@
-"""Several writers append to one chain at once (like gunicorn workers): the chain never
-forks or breaks, and sequence numbers have no gaps."""
+"""Several writers append to one chain at once (threads of one process, and separate
+processes like gunicorn workers): the chain never forks or breaks, and sequence numbers
+have no gaps."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from pathlib import Path
 
 from core.db import db
 from core.events import context, emit
 from core.models import Contact
 from plugins.audit.verify import verify_chain
+from tests.conftest import build_app
 from tests.plugins.audit.conftest import acting, entries
+from tests.support import TenantLogins
 
 WRITERS = 6
 COMMITS_EACH = 12
@@ -35,16 +40,20 @@ def _run_in_parallel(target, count=WRITERS):
     assert not any(thread.is_alive() for thread in threads)
 
 
+def _create_and_view(writer: str) -> None:
+    """COMMITS_EACH contacts created and then viewed, one commit each (two entries)."""
+    for n in range(COMMITS_EACH):
+        contact = Contact(first_name=writer, last_name=str(n), email=f"{writer}.{n}@x.si")
+        db.session.add(contact)
+        db.session.commit()
+        emit("crm_record_viewed", context(), record=contact)
+        db.session.commit()
+
+
 def test_parallel_writers_of_one_tenant_keep_one_unbroken_chain(app, audited):
     def writer(index):
         with acting(app, audited):  # its own app context, so its own session
-            for n in range(COMMITS_EACH):
-                contact = Contact(first_name=f"W{index}", last_name=str(n),
-                                  email=f"w{index}.{n}@x.si")
-                db.session.add(contact)
-                db.session.commit()
-                emit("crm_record_viewed", context(), record=contact)
-                db.session.commit()
+            _create_and_view(f"w{index}")
 
     _run_in_parallel(writer)
     trail = entries(app, audited.id)
@@ -75,4 +84,40 @@ def test_parallel_writers_create_a_new_chain_head_once(app, audited):
     assert [e.seq for e in trail] == list(range(1, WRITERS * 4 + 1))
     with app.app_context():
         report = verify_chain(None)
+        assert report.ok, report.problem
+
+
+PROCESSES = 4
+
+
+def _process_writer(database_url: str, instance_dir: str, tenant: TenantLogins, index: int,
+                    start: threading.Barrier) -> None:
+    """One worker process: its own app, engine and connections, like a gunicorn worker."""
+    app = build_app(database_url, Path(instance_dir))
+    start.wait(timeout=120)
+    with acting(app, tenant):
+        _create_and_view(f"p{index}")
+        db.session.remove()
+
+
+def test_parallel_worker_processes_keep_one_unbroken_chain(app, audited, database_url,
+                                                           tmp_path):
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(PROCESSES)
+    workers = [
+        spawn.Process(target=_process_writer, args=(
+            database_url, str(tmp_path / f"worker{n}"), audited, n, start))
+        for n in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [worker.exitcode for worker in workers] == [0] * PROCESSES
+    trail = entries(app, audited.id)
+    assert len(trail) == 1 + PROCESSES * COMMITS_EACH * 2
+    assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
+    assert {e.actor for e in trail[1:]} == {f"user:{audited.admin_email}"}
+    with app.app_context():
+        report = verify_chain(audited.id)
         assert report.ok, report.problem

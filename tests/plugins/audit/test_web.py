@@ -122,17 +122,7 @@ def test_the_audit_page_is_for_tenant_admins_and_read_only(app, audited, contact
 
     detail = admin.get(f"/admin/audit_entries/details/?id={acme_entry.id}")
     assert detail.status_code == 200 and acme_entry.hash in detail.get_data(as_text=True)
-    before = entries(app, audited.id)[0]
-    token = csrf_token(admin, "/admin/audit_entries/")
-    admin.post(f"/admin/audit_entries/edit/?id={acme_entry.id}",
-               data={"actor": "mallory", "csrf_token": token})
-    admin.post("/admin/audit_entries/delete/", data={"id": acme_entry.id, "csrf_token": token})
-    admin.post("/admin/audit_entries/action/", data={"action": "delete", "rowid": acme_entry.id,
-                                                     "csrf_token": token})
-    after = entries(app, audited.id)[0]
-    assert (after.id, after.actor, after.hash) == (before.id, before.actor, before.hash)
-    with app.app_context():
-        assert verify_chain(audited.id).ok
+    # every route that could write answers 404/405: test_read_only.py
 
 
 def test_the_audit_page_filters_searches_and_downloads(app, audited, contact_id):

@@ -14,11 +14,15 @@ from core.db import db
 from core.events import EventContext, context
 from core.models import Contact, Tenant
 from core.scoping import all_tenants, tenant_scope
+from plugins.gdpr_consents.consents import notice_hash
+from plugins.gdpr_consents.intake.webform.models import WebForm
+from plugins.gdpr_consents.models import Purpose
 from tests.conftest import build_app
 from tests.plugins.gdpr_consents import acme_rules
 from tests.support import BUILTIN_PLUGINS
 
 NOW = datetime(2025, 6, 15, 10, 0, tzinfo=UTC)
+NOTICE = "Acme d.o.o. uses your address for the purposes you tick. Withdraw at any time."
 
 
 @dataclass
@@ -98,3 +102,17 @@ def rules_app(app, database_url, tmp_path, tenant_a):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def web_form(app, acme):
+    """Acme's form `novice` offering newsletter and events."""
+    with app.app_context(), acme.scope():
+        purposes = list(db.session.scalars(select(Purpose).where(
+            Purpose.code.in_(["newsletter", "events"]))))
+        form = WebForm(slug="novice", title="Novice", notice_text=NOTICE, notice_version="v3",
+                       notice_hash=notice_hash(NOTICE), thank_you_text="Hvala!",
+                       purposes=purposes, tenant_id=acme.id)
+        db.session.add(form)
+        db.session.commit()
+        return {p.code: p.id for p in purposes}

@@ -269,6 +269,58 @@ def test_cell_readers():
     with pytest.raises(CellError):
         read_when("31.2.2021", tz)
     assert read_when(43891, tz) == utc(2020, 2, 29, 23, 0)  # Excel serial: 1 March 2020
+    for serial in (-5, 0, 0.5):  # 1899-12-25, 1899-12-30, a time without a day
+        with pytest.raises(CellError, match=rf"^'{serial}' is not an Excel date number \(a "
+                           r"date is a positive number of days\)\.$"):
+            read_when(serial, tz)
+    assert read_when(1, tz, epoch=datetime(1904, 1, 1)) == utc(1904, 1, 1, 23, 0)
+
+
+def xlsx(*rows: list) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def test_a_negative_date_number_is_an_error_naming_row_and_column(actx):
+    data = xlsx(["Email", "Purpose", "Given at"], ["ok@example.si", "sms", 45000],
+                ["neg@example.si", "sms", -5])
+    report = run_import(actx.ctx(), "neg.xlsx", data)
+    assert not report.committed
+    assert report.errors == ["neg.xlsx, row 3: column Given at: '-5' is not an Excel date "
+                             "number (a date is a positive number of days)."]
+    assert report.summary() == (
+        "Not imported: neg.xlsx: 2 rows read, 1 with errors; nothing was stored. Without them "
+        "the import would create 1, update 0, leave 0 unchanged and skip 0.")
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+def test_a_formula_without_a_stored_result_is_named_not_called_empty(actx):
+    data = xlsx(["Email", "Purpose", "Given at"],
+                ['=CONCAT("ana","@example.si")', "sms", "2024-01-02"],
+                ["", "sms", "2024-01-02"],
+                ["bor@example.si", "=A2", "2024-01-02"])
+    report = run_import(actx.ctx(), "f.xlsx", data)
+    assert report.errors == [
+        "f.xlsx, row 2: column Email: the cell holds a formula (=CONCAT(\"ana\","
+        "\"@example.si\")) whose result the file does not store; enter the value itself (or "
+        "open and save the file in Excel).",
+        "f.xlsx, row 3: column Email: the e-mail address is empty.",
+        "f.xlsx, row 4: column Purpose: the cell holds a formula (=A2) whose result the file "
+        "does not store; enter the value itself (or open and save the file in Excel).",
+    ]
+
+
+def test_an_unknown_date_format_is_refused_naming_the_field(actx):
+    with pytest.raises(importer.ConsentInputError) as error:
+        run_import(actx.ctx(), "consents.xlsx", load("consents.xlsx"), date_format="xyz")
+    assert str(error.value) == ("date_format: 'xyz' is not a date format; choose one of "
+                                "auto, dmy, mdy.")
+    with pytest.raises(importer.ConsentInputError, match="date_format: 'ymd'"):
+        save_mapping(actx.ctx(), "fair", {"email": "Naslov"}, {"date_format": "ymd"})
 
 
 def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
@@ -277,7 +329,8 @@ def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
     result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme",
                               "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Dry run of consents.xlsx: 4 rows read, 4 created" in result.output
+    assert ("Preview of consents.xlsx: 4 rows read; nothing was stored. The import would "
+            "create 4, update 0, leave 0 unchanged and skip 0.") in result.output
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme", "--json"])
     assert result.exit_code == 0, result.output
@@ -287,6 +340,14 @@ def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
     result = cli.invoke(args=["consents", "import", str(bad), "--tenant", "acme"])
     assert result.exit_code == 1
     assert "bad.csv, row 2: column Purpose: 'nope' is not a purpose" in result.output
+    assert ("Not imported: bad.csv: 1 rows read, 1 with errors; nothing was stored. Without "
+            "them the import would create 0, update 0, leave 0 unchanged and skip 0."
+            ) in result.output
+    assert "Error: bad.csv: 1 rows have errors; nothing was imported." in result.output
+    unknown = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme",
+                               "--date-format", "xyz"])
+    assert unknown.exit_code == 2 and "'xyz' is not one of 'auto', 'dmy', 'mdy'" in (
+        unknown.output)
 
 
 def test_command_template(app, acme, cli, tmp_path):

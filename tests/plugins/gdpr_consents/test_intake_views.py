@@ -38,7 +38,8 @@ def test_preview_then_import(app, tenant_a):
     preview = upload(client, "preview")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200, page
-    assert "Preview" in page and "4 rows read, 4 created" in page
+    assert ("Preview of consents.xlsx: 4 rows read; nothing was stored. The import would "
+            "create 4, update 0, leave 0 unchanged and skip 0.") in page
     assert "grant newsletter given 2018-05-25 10:00" in page
     assert consents(app, tenant_a.id) == 0
     done = upload(client, "import")
@@ -53,7 +54,16 @@ def test_errors_and_columns_chosen_on_upload(app, tenant_a):
                  b"2024-01-01\n")
     assert bad.status_code == 422
     assert "column Purpose: &#39;nope&#39; is not a purpose" in bad.get_data(as_text=True)
+    assert ("Not imported: bad.csv: 1 rows read, 1 with errors; nothing was stored."
+            in bad.get_data(as_text=True))
     assert consents(app, tenant_a.id) == 0
+    unknown = upload(client, "import", date_format="xyz", save_as="broken",
+                     col_email="Email")
+    assert unknown.status_code == 400
+    assert ("date_format: &#39;xyz&#39; is not a date format; choose one of auto, dmy, mdy."
+            in unknown.get_data(as_text=True))
+    with app.app_context(), tenant_scope(tenant_a.id):
+        assert db.session.scalar(select(func.count(ImportMapping.id))) == 0
     chosen = upload(client, "import", "c.csv", b"Naslov;Kdaj\nmia@example.si;3.4.2024\n",
                     col_email="Naslov", col_given_at="Kdaj", purpose="events",
                     save_as="sejem")

@@ -195,8 +195,15 @@ def test_unreadable_and_oversized_bodies(client, app, acme, hooks):
                 content_type="application/json").status_code == 400
     assert post(client, hooks["mailchimp"], data=b"type=subscribe").status_code == 400
     app.config["WEBHOOK_MAX_BYTES"] = 100
-    assert post(client, hooks["mailjet"], "mailjet_events_v2.json",
-                content_type="application/json").status_code == 413
+    refused = post(client, hooks["mailjet"], "mailjet_events_v2.json",
+                   content_type="application/json")
+    assert refused.status_code == 413
+    assert refused.json["message"] == "The upload is larger than the limit of 100 bytes."
+    app.config["WEBHOOK_MAX_BYTES"] = 1024 * 1024
+    big = post(client, hooks["mailjet"], data=b"[" + b" " * (1024 * 1024) + b"]",
+               content_type="application/json")
+    assert big.status_code == 413
+    assert big.json["message"] == "The upload is larger than the limit of 1 MB."
     assert count(app, acme, WebhookEvent) == 0
 
 

@@ -34,25 +34,10 @@ from plugins.gdpr_consents.receipts import receipt
 from tests.conftest import build_app
 from tests.support import csrf_token, logged_in
 
-from .conftest import enable_consents
+from .conftest import NOTICE, enable_consents
 
-NOTICE = "Acme d.o.o. uses your address for the purposes you tick. Withdraw at any time."
 FORM_URL = "/f/acme/novice"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"
-
-
-@pytest.fixture
-def web_form(app, acme):
-    """Acme's form `novice` offering newsletter and events."""
-    with app.app_context(), acme.scope():
-        purposes = list(db.session.scalars(select(Purpose).where(
-            Purpose.code.in_(["newsletter", "events"]))))
-        form = WebForm(slug="novice", title="Novice", notice_text=NOTICE, notice_version="v3",
-                       notice_hash=notice_hash(NOTICE), thank_you_text="Hvala!",
-                       purposes=purposes, tenant_id=acme.id)
-        db.session.add(form)
-        db.session.commit()
-        return {p.code: p.id for p in purposes}
 
 
 def mails(app) -> list:

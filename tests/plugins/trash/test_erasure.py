@@ -44,6 +44,8 @@ def test_dry_run_lists_everything_from_every_plugin_and_changes_nothing(app, cli
     assert "Activities [core]: 2 row(s)" in out
     assert "Attachments [core]: 1 row(s)" in out
     assert "Consents [gdpr_consents]: 1 row(s)" in out
+    # the audit trail's entries about the person: what the erasure will blank
+    assert "Activity log [audit]: 4 row(s)" in out, out
     assert "2 contact(s)" in out
     assert every_text_value(app) == before
 

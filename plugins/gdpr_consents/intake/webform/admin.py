@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from core.admin import TENANT_ADMINS, CrmModelView
@@ -25,13 +27,32 @@ def form_url(form: WebForm) -> str:
     return absolute_url(f"/f/{request_tenant().slug}/{form.slug}")
 
 
+def reserved_slugs() -> set[str]:
+    """The path segments the public routes use right after `/f/<tenant>/` (`confirm`,
+    `consents`, ...): a form of that name would be shadowed by them."""
+    reserved = set()
+    for rule in current_app.url_map.iter_rules():
+        parts = rule.rule.split("/")
+        if parts[:3] == ["", "f", "<tenant>"] and len(parts) > 3 and "<" not in parts[3]:
+            reserved.add(parts[3])
+    return reserved
+
+
 def check_form(form: WebForm) -> None:
-    """Refuse a form without a valid slug, title, notice or purpose (ValidationError
-    naming the field); store the notice's hash."""
+    """Refuse a form without a valid slug (also a reserved or taken one), title, notice or
+    purpose (ValidationError naming the field); store the notice's hash."""
     form.slug = (form.slug or "").strip().lower()
     if not SLUG_RE.match(form.slug):
         raise ValidationError("slug: use 1 to 64 lower-case letters, digits and '-' "
                               "(it becomes the address /f/<tenant>/<slug>).")
+    if form.slug in reserved_slugs():
+        raise ValidationError(f"slug: '{form.slug}' is reserved (it is part of the addresses "
+                              "of confirmation and consents pages); choose another.")
+    with db.session.no_autoflush:
+        taken = db.session.scalar(select(WebForm.id).where(
+            WebForm.slug == form.slug, WebForm.id != (form.id or 0)))
+    if taken is not None:
+        raise ValidationError(f"slug: a form with slug '{form.slug}' already exists.")
     for field in ("title", "notice_text", "notice_version"):
         if not (getattr(form, field) or "").strip():
             raise ValidationError(f"{field}: this is needed.")
@@ -58,7 +79,8 @@ class WebFormView(CrmModelView):
     form_columns = ("slug", "title", "purposes", "notice_text", "notice_version",
                     "thank_you_text", "active")
     column_descriptions = {
-        "slug": "The last part of the public address /f/<tenant>/<slug>.",
+        "slug": "The last part of the public address /f/<tenant>/<slug> (not confirm or "
+                "consents: those are the addresses of the mails' pages).",
         "notice_text": "What the visitor is told (controller, purposes, rights); its version "
                        "and SHA-256 are recorded with every consent.",
         "thank_you_text": "Shown after the visitor confirmed the link in the mail.",

@@ -221,9 +221,14 @@ def withdrawable(consent: Consent, ctx: EventContext) -> bool:
 
 def withdraw(ctx: EventContext, contact: Contact, consent_id: Any) -> Consent:
     """Withdraw the consent `consent_id` of `contact` now, by the person through the
-    link. Another contact's consent raises ConsentInputError (404). Not committed."""
-    consent = consent_logic.get_consent(consent_id)
-    if consent.contact_id != contact.id:
+    link. A consent id that is not one of the contact's (another person's, a missing one
+    or not a number) raises the same ConsentInputError (404): the page does not tell
+    whether an id exists. Not committed."""
+    try:
+        consent = consent_logic.get_consent(consent_id)
+    except ConsentInputError:
+        consent = None
+    if consent is None or consent.contact_id != contact.id:
         raise ConsentInputError("consent", "there is no such consent.", status=404)
     return consent_logic.withdraw(ctx, consent, reason="withdrawn by the person through "
                                   "the link in a mail or receipt", source=None)

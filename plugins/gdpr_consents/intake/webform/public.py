@@ -14,6 +14,11 @@ meets the same honeypot, rate limits and double opt-in. The confirmation and wit
 POSTs are authorised by the signed token in their URL, which only the mail's reader has.
 The pages set no cookie.
 
+Framing: the form page (and the answer to its submission, e.g. the thank-you message) may
+be shown in an iframe by the sites of the tenant's setting `form_frame_origins` (none by
+default); the confirmation and consents pages, reached from a mail, never (clickjacking a
+confirmation or a withdrawal).
+
 An unknown tenant or form, and a tenant without the plugin, answer 404 (the core guards the
 blueprint); a bad or expired link a clear page (400/410) with nothing recorded.
 """
@@ -30,6 +35,9 @@ from core.db import db
 from core.events import context, set_actor
 from core.mail import MailError
 from core.scoping import set_tenant
+from core.security_headers import allow_framing
+from core.settings import get_setting
+from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake.webform import flow, tokens
@@ -73,6 +81,7 @@ def web_form(tenant: str, form_slug: str) -> Any:
     """The form; a POST takes the submission and answers the same neutral page whether a
     mail was sent or not (a suppressed or already waiting address is not told apart)."""
     form = _form(form_slug)
+    allow_framing(get_setting(request_tenant().id, PLUGIN, "form_frame_origins"))
     if request.method == "GET":
         return _page("form.html", form=form, data={}, chosen=[], errors={})
     ctx = context()
