@@ -14,9 +14,12 @@ from core.config import installed_plugin_names
 from core.db import db
 from core.events import tenant_ref
 from core.models import Tenant
-from core.plugin_host import PluginError, PluginHost, discover
+from core.plugin_host import CORE_PLUGIN, PluginError, PluginHost, discover
 from core.schema import plugin_versions_folder
 from core.scoping import all_tenants
+
+FLASK_COMMANDS = ("run", "shell", "routes")
+"""The commands `crm` (a FlaskGroup) has of its own; a plugin's command may not hide them."""
 
 
 def boot_plugins(app: Flask) -> PluginHost:
@@ -112,10 +115,17 @@ def current_host() -> PluginHost:
 
 
 def _register_commands(app: Flask, host: PluginHost) -> None:
+    # the core's commands and the ones `crm` itself has (run, shell, routes) come first
+    owners = dict.fromkeys([*app.cli.commands, *FLASK_COMMANDS], CORE_PLUGIN)
     for name, commands in host.boot_results("crm_register_commands"):
         for command in commands:
-            if command.name in app.cli.commands:
-                raise PluginError(f"command '{command.name}' of '{name}' clashes with another")
+            owner = owners.setdefault(str(command.name), name)
+            if owner == CORE_PLUGIN:
+                raise PluginError(f"The plugin '{name}' adds a command '{command.name}', which "
+                                  f"the core has already; remove {name} from CRM_PLUGINS.")
+            if owner != name:
+                raise PluginError(f"The plugins '{owner}' and '{name}' both add a command "
+                                  f"'{command.name}'; remove one of them from CRM_PLUGINS.")
             add_command(app, command)
 
 

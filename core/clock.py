@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "Europe/Ljubljana"
+# The days a date may name. Every zone is within 14 hours of UTC, so an instant of these days,
+# and that instant shown in any other zone, is one Python can hold (years 1 to 9999).
+FIRST_DAY, LAST_DAY = date(1, 1, 3), date(9999, 12, 29)
 
 
 def utcnow() -> datetime:
@@ -24,26 +27,53 @@ def zone(name: str | None) -> ZoneInfo:
         ) from exc
 
 
+def out_of_range(value: object) -> ValueError:
+    """The one error for a date or instant outside the range the CRM handles."""
+    return ValueError(
+        f"'{value}' is out of range; give a date between {FIRST_DAY} and {LAST_DAY}"
+    )
+
+
+def to_utc(moment: datetime, shown: object = None) -> datetime:
+    """Return `moment` (aware) in UTC; raise ValueError naming `shown` (default: the moment)
+    when its day, where it is given or in UTC, lies outside FIRST_DAY..LAST_DAY (give or
+    take the day the zones differ by)."""
+    shown = moment.isoformat() if shown is None else shown
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise out_of_range(shown) from exc
+    slack = timedelta(days=1)
+    if not (FIRST_DAY <= moment.date() <= LAST_DAY
+            and FIRST_DAY - slack <= utc.date() <= LAST_DAY + slack):
+        raise out_of_range(shown)
+    return utc
+
+
 def start_of_day(day: date, tz: str | ZoneInfo | None) -> datetime:
-    """Return 00:00 of `day` in the zone `tz`, as an aware UTC datetime."""
+    """Return 00:00 of `day` in the zone `tz`, as an aware UTC datetime.
+
+    Raise ValueError (naming the day) for a day outside FIRST_DAY..LAST_DAY."""
     tzinfo = tz if isinstance(tz, ZoneInfo) else zone(tz)
-    return datetime.combine(day, time(0, 0), tzinfo=tzinfo).astimezone(UTC)
+    return to_utc(datetime.combine(day, time(0, 0), tzinfo=tzinfo), day.isoformat())
 
 
 def parse_as_of(value: str, tz: str | ZoneInfo | None) -> datetime:
     """Parse an `--as-of` argument: a date is the start of that day in `tz`; a date-time with
-    an offset is taken as given; a date-time without one is read in `tz`. Returns aware UTC."""
+    an offset is taken as given; a date-time without one is read in `tz`. Returns aware UTC.
+
+    Raise ValueError with one sentence naming `value` when it is not a date or date-time, or
+    when it lies outside FIRST_DAY..LAST_DAY."""
     text = value.strip()
     tzinfo = tz if isinstance(tz, ZoneInfo) else zone(tz)
     try:
-        if len(text) == 10:
-            return start_of_day(date.fromisoformat(text), tzinfo)
-        moment = datetime.fromisoformat(text)
+        moment = (datetime.combine(date.fromisoformat(text), time(0, 0)) if len(text) == 10
+                  else datetime.fromisoformat(text))
     except ValueError as exc:
         raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or an ISO 8601 date-time") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tzinfo)
-    return moment.astimezone(UTC)
+    return to_utc(moment, text)
 
 
 def add_months(moment: datetime, months: int, tz: str | ZoneInfo | None) -> datetime:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import smtplib
 import ssl
@@ -66,10 +67,22 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> str:
 
 
 def _write_file(folder: Path, message: EmailMessage) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write `message` as a new `.eml` file readable by the owner only (mode 600: messages
+    hold personal data), whole or not at all (written aside, then renamed into place)."""
     name = f"{utcnow():%Y%m%dT%H%M%S%f}-{os.getpid()}.eml"
     path = folder / name
-    path.write_bytes(bytes(message))
+    partial = folder / f".{name}.part"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(bytes(message))
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            partial.unlink(missing_ok=True)
+        raise MailError(f"The message could not be written to {folder} "
+                        f"({exc.strerror or exc}).") from exc
     return path
 
 

@@ -100,7 +100,7 @@ class PluginHost:
         if unknown:
             raise PluginError(
                 f"CRM_PLUGINS names unknown plugin(s) {', '.join(unknown)}; "
-                f"available: {', '.join(sorted(available)) or 'none'}"
+                f"available: {', '.join(sorted(available)) or 'none'}."
             )
         for name in installed:
             missing = [d for d in available[name].depends if d not in installed]

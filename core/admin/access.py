@@ -4,6 +4,9 @@
 model views inherit it through `CrmModelView`. A view names the roles that may use it in
 `allowed_roles`; a plugin's view is marked with `crm_plugin` when it is registered and then
 answers 404 (and leaves the menu) for tenants that have not enabled that plugin.
+
+So a logged-in user gets 404 for a page that does not exist for their tenant, and 403 for a
+page that exists but is another role's (README, Roles); anonymous visitors log in first.
 """
 
 from __future__ import annotations
@@ -31,18 +34,23 @@ class CrmViewMixin:
         """True when the current user may use this view (Flask-Admin also hides the menu
         entry of views that are not accessible)."""
         user = current_user
-        if not user.is_authenticated or user.role not in self.allowed_roles:
-            return False
-        if self.crm_plugin is not None:
-            host = current_app.extensions["crm"]["plugins"]
-            return host.is_enabled(user.tenant_id, self.crm_plugin)
-        return True
+        return bool(user.is_authenticated and user.role in self.allowed_roles
+                    and self.exists_for_user())
+
+    def exists_for_user(self) -> bool:
+        """False for a plugin's view when the logged-in user's tenant has not enabled the
+        plugin (the page does not exist for them); a user without a tenant (a platform
+        admin) sees every installed plugin's page exist."""
+        tenant_id = current_user.tenant_id
+        if self.crm_plugin is None or tenant_id is None:
+            return True
+        return current_app.extensions["crm"]["plugins"].is_enabled(tenant_id, self.crm_plugin)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        """Anonymous: to the login page. A plugin view of a disabled plugin: 404 (the page
-        does not exist for this tenant). Another role's page: 403."""
+        """Anonymous: to the login page. A page that does not exist for the user's tenant (a
+        plugin it has not enabled): 404. A page of another role: 403."""
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=safe_next(current_path())))
-        if self.crm_plugin is not None:
+        if not self.exists_for_user():
             abort(404)
         abort(403)

@@ -90,8 +90,12 @@ class DayFilter(BaseSQLAFilter):
         self.mode = mode
 
     def clean(self, value: str) -> date:
-        """The typed day (ValueError: not a YYYY-MM-DD date)."""
-        return date.fromisoformat(value.strip())
+        """The typed day (ValueError: not a YYYY-MM-DD date, or out of the clock's range)."""
+        day = date.fromisoformat(value.strip())
+        day_start(day)
+        if self.mode == "on":
+            day_start(day + timedelta(days=1))
+        return day
 
     def apply(self, query: Any, value: date, alias: Any = None) -> Any:
         """Filter the column against the day's local start and end (DST-safe)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from wtforms.validators import DataRequired, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from core.cli.tenants import SLUG_RE
+from core.cli.tenants import NAME_MAX, SLUG_RE
 from core.clock import DEFAULT_TIME_ZONE
 from core.db import db
 from core.models import Tenant
@@ -31,6 +31,9 @@ class TenantView(CrmModelView):
     form_args = {
         "slug": {"validators": [DataRequired(), Regexp(
             SLUG_RE, message="Slug: use lower-case letters, digits and dashes (e.g. acme-si).")]},
+        "name": {"validators": [DataRequired(message="Name: enter the tenant's name."),
+                                Length(max=NAME_MAX, message=f"Name: at most {NAME_MAX} "
+                                                             "characters.")]},
         "time_zone": {"default": DEFAULT_TIME_ZONE, "validators": [valid_time_zone]},
     }
 

@@ -14,21 +14,43 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
-from core.cli.common import cli_actor
+from core.cli.common import CliError, cli_actor
 from core.events import set_actor
 
 _ACTS_AS_CLI = "__crm_acts_as_cli__"
 
 
 def _make_app() -> Flask:
+    """The app for `crm`; plugins that cannot boot (CRM_PLUGINS names an unknown one, two add
+    the same command ...) end the command with their one sentence, exit 1."""
     from core.app import create_app
+    from core.plugin_host import PluginError
 
-    return create_app()
+    try:
+        return create_app()
+    except PluginError as exc:
+        raise CliError(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False, load_dotenv=False)
+class CrmGroup(FlaskGroup):
+    """Flask's group, except that a CliError while building the app (see `_make_app`) is
+    shown as one sentence also when only the command list is wanted (`crm`, `crm --help`),
+    where Flask would print a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands of `crm` and of the app."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except CliError:
+            raise  # shown as one sentence by click, exit 1
+        except Exception:  # noqa: S110 - Flask's list_commands below reports any other failure
+            pass
+        return super().list_commands(ctx)
+
+
+@click.group(cls=CrmGroup, create_app=_make_app, add_version_option=False, load_dotenv=False)
 def main() -> None:
     """crm-gdpr: a CRM with GDPR features (audit, consents, trash, export)."""
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from core.cli.common import CliError, cli_actor, get_tenant
+from core.cli.common import CliError, cli_actor, get_tenant, record_model
 from core.db import db
-from core.dependants import model_for_table, soft_deletable_models
 from core.events import context, set_actor
 from core.records import delete_record
 from core.scoping import tenant_scope
@@ -27,11 +26,7 @@ def delete(record_type: str, ids: tuple[int, ...], tenant_slug: str) -> None:
     as `crm trash list` shows it) by id. With the trash plugin on they go to the trash,
     each with what belongs to it; without it they are deleted for good."""
     tenant = get_tenant(tenant_slug)
-    model = model_for_table(record_type)
-    if model is None:
-        known = ", ".join(m.__table__.name for m in soft_deletable_models())
-        raise click.BadParameter(f"'{record_type}' is not a type of record; use one of "
-                                 f"{known}.", param_hint="TYPE")
+    model = record_model(record_type, "TYPE")
     set_actor(cli_actor(), tenant=tenant)
     ctx = context(tenant=tenant)
     with tenant_scope(tenant.id):

@@ -15,6 +15,7 @@ from core.models import Tenant
 from core.scoping import all_tenants
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+NAME_MAX = 255
 
 
 @click.group("tenants", cls=AppGroup)
@@ -30,8 +31,15 @@ def create(slug: str, name: str, time_zone: str) -> None:
     """Create the tenant SLUG (lower-case letters, digits and dashes)."""
     if not SLUG_RE.match(slug):
         raise click.BadParameter(
-            "use lower-case letters, digits and dashes (e.g. acme-si)", param_hint="SLUG"
+            f"'{slug}' is not a slug; use 1 to 63 lower-case letters, digits and dashes "
+            "(e.g. acme-si)", param_hint="SLUG"
         )
+    name = name.strip()
+    if not name:
+        raise click.BadParameter("the name may not be empty", param_hint="--name")
+    if len(name) > NAME_MAX:
+        raise click.BadParameter(f"the name has {len(name)} characters; at most {NAME_MAX}",
+                                 param_hint="--name")
     try:
         zone(time_zone)
     except ValueError as exc:
@@ -39,7 +47,7 @@ def create(slug: str, name: str, time_zone: str) -> None:
     with all_tenants():
         if db.session.scalar(select(Tenant).where(Tenant.slug == slug)):
             raise CliError(f"A tenant '{slug}' exists already; pick another slug.")
-        db.session.add(Tenant(slug=slug, name=name.strip(), time_zone=time_zone))
+        db.session.add(Tenant(slug=slug, name=name, time_zone=time_zone))
         db.session.commit()
     click.echo(f"Created tenant '{slug}' ({name}); every plugin starts off for it.")
 

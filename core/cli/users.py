@@ -42,23 +42,27 @@ def create(
     full_name: str,
     password_stdin: bool,
 ) -> None:
-    """Create a login EMAIL (unique in the whole deployment)."""
+    """Create a login EMAIL (unique in the whole deployment).
+
+    Everything that can be checked without the password (the address, the tenant, a login
+    with that address) is checked before the password is asked for."""
     if platform_admin == bool(tenant_slug):
         raise click.UsageError("Give either --tenant SLUG or --platform-admin.")
     try:
         address = normalize_email(email)
     except InvalidEmail as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
+    tenant = None if platform_admin else get_tenant(tenant_slug or "")
+    with all_tenants():
+        if db.session.scalar(select(User).where(User.email == address)):
+            raise CliError(f"A user {address} exists already; logins are unique.")
     password = _read_password(password_stdin)
     try:
         check_password_policy(password)
     except WeakPassword as exc:
         raise CliError(f"The password is too weak: {exc}.") from exc
 
-    tenant = None if platform_admin else get_tenant(tenant_slug or "")
     with all_tenants():
-        if db.session.scalar(select(User).where(User.email == address)):
-            raise CliError(f"A user {address} exists already; logins are unique.")
         user = User(
             email=address,
             full_name=full_name,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
-from core.cli.common import CliError, cli_actor, echo_json, get_tenant
+from core.cli.common import OUTPUT_PATH, CliError, cli_actor, echo_json, get_tenant, output_file
 from core.clock import DEFAULT_TIME_ZONE, parse_as_of, to_local
 from core.db import db
 from core.events import EventContext, context, set_actor
@@ -141,29 +142,27 @@ def list_(tenant_slug: str | None, platform: bool, action: str | None, since_tex
 @_filter_options
 @click.option("--format", "file_format", type=click.Choice(exporting.FORMATS), required=True,
               help="csv or xlsx.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="The file to write.")
+@click.option("-o", "--output", type=OUTPUT_PATH, required=True, help="The file to write.")
 def export(tenant_slug: str | None, platform: bool, action: str | None,
            since_text: str | None, until_text: str | None, file_format: str,
-           output: str) -> None:
+           output: Path) -> None:
     """Export the entries to CSV or XLSX (the export is itself logged)."""
     chain = _chain(tenant_slug, platform)
     criteria = _criteria(chain, action, since_text, until_text)
-    try:
+    with output_file(output) as partial:
         count = exporting.export_log(chain.context(), chain.tenant_id, criteria, file_format,
-                                     output, chain.time_zone)
-    except OSError as exc:
-        db.session.rollback()
-        raise CliError(f"Could not write {output} ({exc.strerror}); check the path.") from exc
+                                     partial, chain.time_zone)
     db.session.commit()
     click.echo(f"Wrote {count:,} audit entries of {chain.name} to {output}.")
 
 
 @audit.command("purge")
 @_chain_options
-@click.option("--older-than-days", type=click.IntRange(min=0),
-              help="Remove entries older than N days (default: the tenant's retention, "
-                   f"{retention.DEFAULT_RETENTION_DAYS} days unless changed).")
+@click.option("--older-than-days",
+              type=click.IntRange(min=retention.MIN_RETENTION_DAYS,
+                                  max=retention.MAX_RETENTION_DAYS),
+              help="Remove entries older than N days, at least one (default: the tenant's "
+                   f"retention, {retention.DEFAULT_RETENTION_DAYS} days unless changed).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=retention.BATCH_SIZE,
               show_default=True, help="Entries removed per transaction.")
 def purge(tenant_slug: str | None, platform: bool, older_than_days: int | None,

@@ -27,13 +27,14 @@ from plugins.audit.scope import chain_scope, only_chain
 
 RETENTION_KEY = "retention_days"
 DEFAULT_RETENTION_DAYS = 1826  # five years
+MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 36_500
 BATCH_SIZE = 5_000
 
 SETTINGS = [
     Setting(
         RETENTION_KEY, "int", DEFAULT_RETENTION_DAYS, "Keep audit entries for (days)",
         help="Entries older than this are removed by 'crm audit purge' (default five years).",
-        minimum=1, maximum=36_500,
+        minimum=MIN_RETENTION_DAYS, maximum=MAX_RETENTION_DAYS,
     )
 ]
 

@@ -7,7 +7,6 @@ exit 1 and one sentence; bad usage (an invalid address or format) with exit 2.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from core.cli.common import CliError, cli_actor, echo_json, get_tenant
+from core.cli.common import OUTPUT_PATH, CliError, cli_actor, echo_json, get_tenant, output_file
 from core.clock import parse_as_of, utcnow
 from core.db import db
 from core.events import EventContext, context, set_actor
@@ -35,9 +34,7 @@ TENANT = click.option("--tenant", "tenant_slug", required=True, help="The tenant
 FORMAT = click.option("--format", "file_format", type=click.Choice(FORMATS),
                       help="docx (Word), xlsx (Excel), json (Art. 20) or zip (all three "
                            "and the attachments).")
-OUTPUT = click.option("-o", "--output",
-                      type=click.Path(dir_okay=False, writable=True, path_type=Path),
-                      help="The file to write.")
+OUTPUT = click.option("-o", "--output", type=OUTPUT_PATH, help="The file to write.")
 LEAVE_OUT = click.option("--leave-out", "leave_out", multiple=True, metavar="SECTION",
                          help="Leave a whole section out (its key, e.g. attachments); "
                               "repeatable. Sections are listed with --list-sections.")
@@ -85,18 +82,11 @@ def _write(ctx: EventContext, pack: Pack, file_format: str | None, output: Path 
         [s.key for s in pack.sections if s.key not in leave_out],
         [item.id for s in pack.sections for item in s.items],
     )
-    produced = produce(ctx, chosen, file_format, left_out, via="cli")
-    if request is not None:
-        register.answer_with(request, produced.record)
-    partial = output.with_name(output.name + ".part")
-    try:
+    with output_file(output) as partial:
+        produced = produce(ctx, chosen, file_format, left_out, via="cli")
+        if request is not None:
+            register.answer_with(request, produced.record)
         partial.write_bytes(produced.data)
-        os.replace(partial, output)
-    except OSError as exc:
-        db.session.rollback()
-        partial.unlink(missing_ok=True)
-        raise CliError(f"{output} could not be written ({exc.strerror}); choose another "
-                       "file.") from exc
     db.session.commit()
     click.echo(f"Wrote {output}: {chosen.row_count} row(s) in {len(chosen.sections)} "
                f"section(s) about {pack.label}.")
@@ -203,6 +193,8 @@ def requests_add(kind: str, tenant_slug: str, email: str, name: str | None, chan
                 kind=RequestKind(kind), received_at=at, channel=RequestChannel(channel),
                 requester_email=email, requester_name=name, identity_checked=identity_checked,
                 time_zone=tenant.time_zone)
+        except register.RequestError as exc:
+            raise CliError(str(exc)) from None
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--email") from None
         db.session.commit()

@@ -8,7 +8,7 @@ extension of at most two months that needs a reason.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -26,6 +26,9 @@ from plugins.export.models import (
     RequestStatus,
     SubjectRequest,
 )
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a received time may lie ahead of the server's clock (another machine's clock)."""
 
 REQUEST_COLUMNS = ["Received", "Right", "Channel", "Identity checked", "Due", "Status",
                    "Closed"]
@@ -46,11 +49,17 @@ def check_extension(months: int | None, reason: str | None) -> None:
 
 
 def prepare(request: SubjectRequest, time_zone: str, now: datetime | None = None) -> None:
-    """Check and complete a request before it is saved: the extension rule, the due date,
-    the contact matched by the exact address when none is linked, and the closing time."""
+    """Check and complete a request before it is saved: the extension rule, a received time
+    that is not in the future, the due date, the contact matched by the exact address when
+    none is linked, and the closing time."""
     check_extension(request.extension_months, request.extension_reason)
+    now = now or utcnow()
     if request.received_at is None:
         raise RequestError("Received: enter when the request arrived.")
+    if request.received_at > now + CLOCK_SKEW:
+        shown = to_local(request.received_at, time_zone).strftime("%Y-%m-%d %H:%M")
+        raise RequestError(f"Received: {shown} lies in the future; enter when the request "
+                           "arrived.")
     if request.contact_id is None and request.contact is None and request.requester_email:
         with db.session.no_autoflush:
             request.contact = db.session.scalar(
@@ -59,7 +68,7 @@ def prepare(request: SubjectRequest, time_zone: str, now: datetime | None = None
     if request.status == RequestStatus.OPEN:
         request.closed_at = None
     elif request.closed_at is None:
-        request.closed_at = now or utcnow()
+        request.closed_at = now
 
 
 def add_request(*, kind: RequestKind, received_at: datetime, requester_email: str | None,

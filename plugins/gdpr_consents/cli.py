@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from core.cli.common import CliError, cli_actor, echo_json, get_tenant
+from core.cli.common import OUTPUT_PATH, CliError, cli_actor, echo_json, get_tenant, output_file
 from core.clock import to_local
 from core.db import db
 from core.events import EventContext, context, set_actor
@@ -392,7 +392,7 @@ def consents_expiring(tenant_slug: str, days: int | None, as_json: bool) -> None
 @consents.command("receipt")
 @click.argument("consent_id", type=RECORD_ID)
 @TENANT
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OUTPUT_PATH, default=None,
               help="Write to this file instead of standard output.")
 def consents_receipt(consent_id: int, tenant_slug: str, output: Path | None) -> None:
     """Print the Kantara consent receipt (v1.1 JSON) of consent CONSENT_ID."""
@@ -405,7 +405,8 @@ def consents_receipt(consent_id: int, tenant_slug: str, output: Path | None) -> 
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        with output_file(output) as partial:
+            partial.write_text(text + "\n", encoding="utf-8")
         click.echo(f"Wrote the receipt of consent #{consent_id} to {output}.")
 
 
@@ -480,14 +481,14 @@ def segments_group() -> None:
 @segments_group.command("export")
 @click.argument("purpose")
 @click.option("--format", "file_format", required=True, type=click.Choice(segments.FORMATS))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write.")
+@click.option("-o", "--output", required=True, type=OUTPUT_PATH, help="The file to write.")
 @segment_options
 def segments_export(purpose: str, file_format: str, output: Path, **options: Any) -> None:
     """Export the contacts with a valid consent to PURPOSE (a code or a comma list)."""
     with tenant_command(options.pop("tenant_slug")) as (_tenant, ctx):
         spec = _spec(ctx, purpose, options)
-        written = segments.export(ctx, spec, file_format, output)
+        with output_file(output) as partial:
+            written = segments.export(ctx, spec, file_format, partial)
         db.session.commit()
     click.echo(f"Wrote {written} contact(s) of segment {'+'.join(spec.purposes)} to {output}.")
 

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import event as sa_event
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.attachments import AttachmentRejected, attachment_store, owned_by, owner_type_of
-from core.clock import add_months, parse_as_of, start_of_day, zone
+from core.clock import add_months, parse_as_of, start_of_day, to_utc, zone
 from core.db import CrmSession, db
 from core.emails import InvalidEmail, normalize_email
 from core.events import EventContext, emit
@@ -86,17 +86,14 @@ def parse_when(raw: Any, field: str, tz: Any, *, required: bool = False) -> date
             raise ConsentInputError(field, "a date is needed here; give YYYY-MM-DD.")
         return None
     tzinfo = zone(tz) if isinstance(tz, str) or tz is None else tz
-    if isinstance(raw, datetime):
-        local = raw if raw.utcoffset() is not None else raw.replace(tzinfo=tzinfo)
-        return local.astimezone(UTC)
-    if isinstance(raw, date):
-        return start_of_day(raw, tzinfo)
     try:
+        if isinstance(raw, datetime):
+            return to_utc(raw if raw.utcoffset() is not None else raw.replace(tzinfo=tzinfo))
+        if isinstance(raw, date):
+            return start_of_day(raw, tzinfo)
         return parse_as_of(str(raw), tzinfo)
-    except ValueError:
-        raise ConsentInputError(
-            field, f"'{raw}' is not a date (YYYY-MM-DD) or an ISO 8601 date-time."
-        ) from None
+    except ValueError as exc:  # not a date, or out of the clock's range: one sentence
+        raise ConsentInputError(field, f"{exc}.") from None
 
 
 def _not_in_future(moment: datetime, field: str, ctx: EventContext) -> None:

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from core.cli.common import CliError, cli_actor, echo_json, get_tenant
+from core.cli.common import CliError, cli_actor, echo_json, get_tenant, record_model
 from core.clock import to_local
 from core.db import db
 from core.emails import InvalidEmail, normalize_email
@@ -53,6 +53,8 @@ def _local(moment, tenant) -> str:
 def list_(tenant_slug: str, record_type: str | None, as_json: bool) -> None:
     """List the tenant's trash, newest first."""
     tenant = get_tenant(tenant_slug)
+    if record_type is not None:
+        record_model(record_type, "--type")
     with tenant_scope(tenant.id):
         days = retention_days(tenant.id)
         page = list_units(record_type=record_type, page_size=1_000_000)

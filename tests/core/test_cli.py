@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import pytest
 from sqlalchemy import select
 
 from core.cli import add_command
@@ -51,6 +52,22 @@ def test_tenant_errors_say_what_to_do(cli):
     )
     assert bad_zone.exit_code == 2
     assert "Mars/Base" in bad_zone.output
+
+
+@pytest.mark.parametrize(("args", "sentence"), [
+    (["", "--name", "Acme"], "Error: Invalid value for SLUG: '' is not a slug; use 1 to 63 "
+                             "lower-case letters, digits and dashes (e.g. acme-si)"),
+    (["acme", "--name", ""], "Error: Invalid value for --name: the name may not be empty"),
+    (["acme", "--name", "   "], "Error: Invalid value for --name: the name may not be empty"),
+    (["acme", "--name", "x" * 256],
+     "Error: Invalid value for --name: the name has 256 characters; at most 255"),
+])
+def test_tenants_create_refuses_empty_slugs_and_names(app, cli, args, sentence):
+    result = cli.invoke(args=["tenants", "create", *args])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == sentence
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(select(Tenant)) is None
 
 
 def test_users_create_for_a_tenant_and_a_platform_admin(app, cli):
@@ -100,6 +117,24 @@ def test_users_create_failures(cli):
                              "--password-stdin"], input="a-long-enough-password\n")
     assert again.exit_code == 1
     assert "exists already" in again.output
+
+
+@pytest.mark.parametrize(("args", "code", "sentence"), [
+    (["a@acme.si", "--tenant", "nope"], 1,
+     "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
+    (["not-an-address", "--tenant", "acme"], 2, "Error: Invalid value for EMAIL: "),
+    (["taken@acme.si", "--tenant", "acme"], 1,
+     "Error: A user taken@acme.si exists already; logins are unique."),
+])
+def test_users_create_checks_everything_before_asking_for_the_password(cli, args, code,
+                                                                       sentence):
+    cli.invoke(args=["tenants", "create", "acme", "--name", "Acme"])
+    cli.invoke(args=["users", "create", "taken@acme.si", "--tenant", "acme", "--password-stdin"],
+               input="a-long-enough-password\n")
+    result = cli.invoke(args=["users", "create", *args], input="")  # no password typed
+    assert result.exit_code == code
+    assert "Password" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith(sentence)
 
 
 def test_demo_seeds_once_and_prints_the_logins(app, cli):

@@ -26,6 +26,18 @@ def test_development_writes_messages_to_the_instance_folder(tmp_path):
     assert message["To"] == "ana@firma.si"
     assert message["Subject"] == "Potrdite prijavo"
     assert "https://x/confirm/abc" in message.get_body(("plain",)).get_content()
+    assert written.stat().st_mode & 0o777 == 0o600  # personal data: the owner only
+    assert [p.name for p in (tmp_path / "mail").iterdir()] == [written.name]
+
+
+def test_a_mail_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    app = _app(tmp_path, MAIL_URL=f"file://{blocker}/outbox")
+    with app.app_context(), pytest.raises(MailError, match=(
+            f"^The message could not be written to {blocker}/outbox "
+            r"\(Not a directory\)\.$")):
+        send_mail("ana@firma.si", "Zadeva", "Besedilo")
 
 
 class _Inbox:

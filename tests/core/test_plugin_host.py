@@ -16,7 +16,14 @@ from core.records import delete_record
 from core.scoping import all_tenants, tenant_scope
 from core.settings import SettingError, all_settings, get_setting, set_setting
 from tests.conftest import build_app
-from tests.core.plugin_samples import bad_prefix, clashing_command, sample, sample_child
+from tests.core.plugin_samples import (
+    aardvark,
+    bad_prefix,
+    clashing_command,
+    sample,
+    sample_child,
+    shell_rival,
+)
 from tests.support import BUILTIN_PLUGINS
 
 SAMPLES = [sample, sample_child]
@@ -224,9 +231,49 @@ def test_a_table_without_the_plugin_prefix_stops_the_app(database_url, tmp_path)
 
 
 def test_a_command_name_clash_stops_the_app(database_url, tmp_path):
-    with pytest.raises(PluginError, match="command 'tenants' of 'clashing_command' clashes"):
+    with pytest.raises(PluginError) as with_core:
         build_app(database_url, tmp_path, EXTRA_PLUGINS=[clashing_command],
                   PLUGINS=["clashing_command"])
+    assert str(with_core.value) == (
+        "The plugin 'clashing_command' adds a command 'tenants', which the core has already; "
+        "remove clashing_command from CRM_PLUGINS.")
+    with pytest.raises(PluginError) as with_flask:
+        build_app(database_url, tmp_path, EXTRA_PLUGINS=[shell_rival],
+                  PLUGINS=["shell_rival"])
+    assert "'shell_rival' adds a command 'shell'" in str(with_flask.value)
+
+
+def test_a_clash_between_plugins_names_both(database_url, tmp_path):
+    # aardvark boots before audit: the clash is still told as theirs, not audit's alone
+    with pytest.raises(PluginError) as clash:
+        build_app(database_url, tmp_path, EXTRA_PLUGINS=[aardvark],
+                  PLUGINS=["aardvark", "audit"])
+    assert str(clash.value) == ("The plugins 'aardvark' and 'audit' both add a command "
+                                "'audit'; remove one of them from CRM_PLUGINS.")
+
+
+def test_the_command_line_says_what_is_wrong_with_the_plugins(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import core.app
+    from core.cli import main
+
+    env = {"CRM_INSTANCE_DIR": str(tmp_path), "CRM_PLUGINS": "nosuch",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/crm.sqlite3"}
+    for args in (["tenants", "list"], ["--help"], []):
+        unknown = CliRunner().invoke(main, args, env=env)
+        assert unknown.exit_code == 1, args
+        assert unknown.output.startswith(
+            "Error: CRM_PLUGINS names unknown plugin(s) nosuch; available: ")
+        assert "audit, export, gdpr_consents, trash" in unknown.output
+        assert len(unknown.output.splitlines()) == 1
+    create_app = core.app.create_app
+    monkeypatch.setattr(core.app, "create_app", lambda: create_app(
+        {"EXTRA_PLUGINS": [aardvark], "PLUGINS": ["aardvark", "audit"]}))
+    clash = CliRunner().invoke(main, ["audit", "list"], env={**env, "CRM_PLUGINS": ""})
+    assert clash.exit_code == 1
+    assert clash.output == ("Error: The plugins 'aardvark' and 'audit' both add a command "
+                            "'audit'; remove one of them from CRM_PLUGINS.\n")
 
 
 def test_unknown_or_incomplete_plugin_lists_stop_the_app(database_url, tmp_path):

@@ -123,9 +123,9 @@ def _readable(data: bytes) -> str:
 
 
 def _expected_status(view: Any, role: Role) -> int:
-    """404 for a record of another tenant; 403 only where the role may not use the page at
-    all (a plugin's page is 404 then too)."""
-    if role in view.allowed_roles or view.crm_plugin is not None:
+    """404 for a record of another tenant; 403 where the role may not use the page at all
+    (core and plugin pages alike: the role is checked first, whatever the id)."""
+    if role in view.allowed_roles:
         return 404
     return 403
 

@@ -125,6 +125,10 @@ def test_a_platform_admin_sees_no_crm_data_and_manages_tenants(app, tenant_a, pl
         "slug": "Not_A_Slug", "name": "X", "time_zone": "Europe/Ljubljana",
         "csrf_token": token})
     assert "Slug: use lower-case letters" in bad.get_data(as_text=True)
+    blank = client.post("/admin/tenants/new/", data={
+        "slug": "gamma", "name": "   ", "time_zone": "Europe/Ljubljana", "csrf_token": token})
+    assert blank.status_code == 200
+    assert "Name: enter the tenant&#39;s name." in blank.get_data(as_text=True)
     zone = client.post("/admin/tenants/new/", data={
         "slug": "gamma", "name": "Gamma", "time_zone": "Mars/Base", "csrf_token": token})
     assert "&#39;Mars/Base&#39; is not a known time zone" in zone.get_data(as_text=True)
@@ -141,3 +145,34 @@ def test_a_platform_admin_sees_no_crm_data_and_manages_tenants(app, tenant_a, pl
     assert "Delete" not in client.get("/admin/tenants/").get_data(as_text=True)
     assert client.post("/admin/tenants/delete/", data={"id": "1", "csrf_token": token}
                        ).status_code == 404
+
+
+ADMIN_ONLY_PLUGIN_PAGES = [
+    "/admin/audit_entries/", "/admin/gdpr_consents_purposes/", "/admin/gdpr_consents_import/",
+    "/admin/gdpr_consents_webforms/", "/admin/gdpr_consents_webhooks/",
+]
+
+
+def test_a_page_of_another_role_is_403_and_a_page_the_tenant_lacks_is_404(
+        app, tenant_a, tenant_b, platform_admin):
+    for plugin in ("audit", "gdpr_consents", "trash", "export"):
+        cli = app.test_cli_runner()
+        assert cli.invoke(args=["plugins", "enable", plugin, "--tenant", "acme"]).exit_code == 0
+    user = logged_in(app, tenant_a.user_email)
+    admin = logged_in(app, tenant_a.admin_email)
+    root = logged_in(app, platform_admin)
+    beta_admin = logged_in(app, tenant_b.admin_email)  # beta has enabled no plugin
+    for page in ADMIN_ONLY_PLUGIN_PAGES:
+        assert admin.get(page).status_code == 200, page
+        assert user.get(page).status_code == 403, page  # exists, another role's
+        assert root.get(page).status_code == 403, page
+        assert beta_admin.get(page).status_code == 404, page  # not there for beta
+    for page in ("/admin/trash/", "/admin/gdpr_consents_segments/", "/admin/export_requests/"):
+        assert user.get(page).status_code == 200, page
+        assert root.get(page).status_code == 403, page
+        assert beta_admin.get(page).status_code == 404, page
+    assert user.get("/admin/audit_platform/").status_code == 403
+    assert beta_admin.get("/admin/audit_platform/").status_code == 403
+    assert root.get("/admin/audit_platform/").status_code == 200
+    # another tenant's record stays 404 for the role that may open the page
+    assert beta_admin.get(f"/admin/users/edit/?id={tenant_a.user_id}").status_code == 404

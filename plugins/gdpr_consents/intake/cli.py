@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
-from core.cli.common import CliError, echo_json
+from core.cli.common import OUTPUT_PATH, CliError, echo_json, output_file
 from core.db import db
 from plugins.gdpr_consents.cli import TENANT, tenant_command
 from plugins.gdpr_consents.intake import webhooks
@@ -54,8 +54,9 @@ def consents_import(file: Path, tenant_slug: str, dry_run: bool, mapping: str | 
                        f"{limits.max_bytes // 1024} KB.")
     data = file.read_bytes()
     with tenant_command(tenant_slug) as (_tenant, ctx):
+        # progress only on a terminal (disable=None: off when stderr is not a tty)
         bar = tqdm(desc="rows", unit="row", file=sys.stderr,
-                   disable=as_json, leave=False)
+                   disable=True if as_json else None, leave=False)
         try:
             report = run_import(ctx, file.name, data, dry_run=dry_run, mapping=mapping,
                                 purpose=purpose, date_format=date_format, limits=limits,
@@ -83,12 +84,12 @@ def consents_import(file: Path, tenant_slug: str, dry_run: bool, mapping: str | 
 @click.command("template")
 @with_appcontext
 @TENANT
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OUTPUT_PATH,
               help="Where to write the XLSX template.")
 def consents_template(tenant_slug: str, output: Path) -> None:
     """Write the import template (XLSX) made from the tenant's purposes."""
-    with tenant_command(tenant_slug) as (tenant, _ctx):
-        rows = write_template(output, tenant.time_zone)
+    with tenant_command(tenant_slug) as (tenant, _ctx), output_file(output) as partial:
+        rows = write_template(partial, tenant.time_zone)
     click.echo(f"Wrote the template with {rows} example rows to {output}.")
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
-from core.clock import start_of_day, zone
+from core.clock import start_of_day, to_utc, zone
 
 
 class CellError(ValueError):
@@ -53,17 +53,30 @@ def read_when(value: Any, tz: Any, *, date_format: str = "auto", epoch: datetime
     with the workbook's `epoch`, 1900 or 1904 system), ISO 8601 text with or without zone,
     day-first `d.m.yyyy [HH:MM]`, and with `date_format` `dmy`/`mdy` slashed dates. Times
     without a zone are read in `naive_zone` (default: `tz`, the tenant's zone); a date
-    alone is 00:00 in `tz`."""
+    alone is 00:00 in `tz`.
+
+    A date outside the clock's range (`core.clock.FIRST_DAY`..`LAST_DAY`) is a CellError too."""
+    try:
+        return _read_when(value, tz, date_format=date_format, epoch=epoch,
+                          naive_zone=naive_zone)
+    except CellError:
+        raise
+    except ValueError as exc:  # out of the clock's range
+        raise CellError(f"{exc}.") from None
+
+
+def _read_when(value: Any, tz: Any, *, date_format: str, epoch: datetime | None,
+               naive_zone: Any) -> datetime | None:
     tzinfo = zone(tz) if isinstance(tz, str) or tz is None else tz
     naive = tzinfo if naive_zone is None else naive_zone
     if is_blank(value):
         return None
     if isinstance(value, datetime):
         if value.utcoffset() is not None:
-            return value.astimezone(UTC)
+            return to_utc(value)
         if value.time() == time(0) and naive is tzinfo:
             return start_of_day(value.date(), tzinfo)
-        return value.replace(tzinfo=naive).astimezone(UTC)
+        return to_utc(value.replace(tzinfo=naive))
     if isinstance(value, date):
         return start_of_day(value, tzinfo)
     if isinstance(value, bool):
@@ -88,7 +101,7 @@ def read_when(value: Any, tz: Any, *, date_format: str = "auto", epoch: datetime
             raise CellError(f"'{text}' is not a real date (day.month.year).") from None
         if hour is None:
             return start_of_day(moment.date(), tzinfo)
-        return moment.astimezone(UTC)
+        return to_utc(moment)
     fmt = DATE_FORMATS.get(date_format)
     if SLASHED.match(text):
         if fmt is None:
@@ -96,9 +109,9 @@ def read_when(value: Any, tz: Any, *, date_format: str = "auto", epoch: datetime
                             "column's date format (dmy or mdy).")
         try:
             day_only = datetime.strptime(text.split()[0], fmt).date()  # noqa: DTZ007
-            return start_of_day(day_only, tzinfo)
         except ValueError:
             raise CellError(f"'{text}' does not match the date format {date_format}.") from None
+        return start_of_day(day_only, tzinfo)
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
     except ValueError:

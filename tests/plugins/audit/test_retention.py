@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from core.clock import utcnow
 from core.db import db
 from core.events import context, emit
@@ -15,6 +17,16 @@ from core.settings import set_setting
 from plugins.audit.models import AuditCheckpoint
 from plugins.audit.retention import DEFAULT_RETENTION_DAYS, retention_days
 from tests.plugins.audit.conftest import acting, entries
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "36501"])
+def test_purge_refuses_a_retention_below_one_day_or_above_the_setting(app, cli, audited, days):
+    before = len(entries(app, audited.id))
+    result = cli.invoke(args=["audit", "purge", "--tenant", "acme", f"--older-than-days={days}"])
+    assert result.exit_code == 2
+    assert (f"Error: Invalid value for '--older-than-days': {days} is not in the range "
+            "1<=x<=36500.") in result.output
+    assert len(entries(app, audited.id)) == before
 
 
 def test_purge_in_batches_keeps_the_chain_verifiable(app, cli, tenant_a):

@@ -29,7 +29,7 @@ def test_subject_export_to_each_format(cli, people, tmp_path, exports):
             assert absent not in text
     assert [c["details"]["via"] for c in exports.calls] == ["cli"] * 3
     assert exports.calls[0]["ctx"].actor.startswith("cli:")
-    assert not list(tmp_path.glob("*.part"))
+    assert not list(tmp_path.glob(".ann.*"))  # no temporary file left behind
 
 
 def test_leave_out_a_section_and_answer_a_request(app, cli, people, acme, tmp_path):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from core.clock import utcnow
 from core.db import db
 from core.scoping import tenant_scope
 from plugins.export import register
@@ -58,6 +59,32 @@ def test_extension_up_to_two_months_with_a_reason(app, people, in_acme):
         register.prepare(request, ZONE)
 
 
+def test_a_received_time_in_the_future_is_refused(app, people, in_acme):
+    with pytest.raises(register.RequestError) as refused:
+        _add(datetime(2099, 1, 1, tzinfo=UTC))
+    assert str(refused.value) == ("Received: 2099-01-01 01:00 lies in the future; enter when "
+                                  "the request arrived.")
+    assert _add(utcnow() + timedelta(minutes=1)).id  # another machine's clock may be ahead
+
+
+def test_future_received_dates_are_refused_on_the_command_line_and_the_form(app, cli, people,
+                                                                           acme):
+    added = cli.invoke(args=["export", "requests", "add", "access", "--tenant", "acme",
+                             "--email", "ann@x.si", "--received", "2099-01-01"])
+    assert added.exit_code == 1
+    assert added.output == ("Error: Received: 2099-01-01 00:00 lies in the future; enter when "
+                            "the request arrived.\n")
+    client = logged_in(app, acme.admin_email)
+    form = {"csrf_token": csrf_token(client, "/admin/export_requests/new/"), "kind": "access",
+            "received_at": "2099-01-01T10:00", "channel": "letter", "requester_email": "ann@x.si",
+            "extension_months": "0", "status": "open"}
+    refused = client.post("/admin/export_requests/new/", data=form)
+    assert refused.status_code == 200
+    assert "Received: 2099-01-01 10:00 lies in the future" in refused.get_data(as_text=True)
+    with app.app_context(), tenant_scope(acme.id):
+        assert db.session.scalar(select(SubjectRequest)) is None
+
+
 def test_closing_sets_the_time_and_overdue_needs_an_open_request(app, people, in_acme):
     request = _add(datetime(2020, 1, 1, tzinfo=UTC), email="joann@x.si")
     assert request.is_overdue() and request.contact_id == people.joann
@@ -89,7 +116,7 @@ def test_a_persons_requests_are_part_of_their_export_and_erasure_redacts_them(ap
 def test_admin_list_shows_open_requests_soonest_first_overdue_marked(app, people, acme):
     with app.app_context(), tenant_scope(acme.id):
         late = _add(datetime(2020, 5, 1, tzinfo=UTC), email="late@x.si").id
-        soon = _add(datetime(2099, 1, 1, tzinfo=UTC), email="soon@x.si").id
+        soon = _add(utcnow() - timedelta(days=1), email="soon@x.si").id
         done = _add(datetime(2021, 1, 1, tzinfo=UTC), email="done@x.si")
         done.status = RequestStatus.DONE
         register.prepare(done, ZONE)

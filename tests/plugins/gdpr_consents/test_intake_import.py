@@ -331,6 +331,7 @@ def test_command_import_dry_run_and_json(app, acme, cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("Preview of consents.xlsx: 4 rows read; nothing was stored. The import would "
             "create 4, update 0, leave 0 unchanged and skip 0.") in result.output
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
     result = cli.invoke(args=["consents", "import", str(path), "--tenant", "acme", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["created"] == 4

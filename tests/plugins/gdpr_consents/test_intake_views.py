@@ -85,5 +85,5 @@ def test_template_and_access(app, tenant_a, tenant_b):
     assert header[:4] == ("Email", "First name", "Last name", "Purpose")
     assert client.get(PAGE + "template/other.xlsx").status_code == 404
     assert client.post(PAGE, data={"action": "import"}).status_code == 400  # no CSRF token
-    assert logged_in(app, tenant_a.user_email).get(PAGE).status_code == 404  # admins only
+    assert logged_in(app, tenant_a.user_email).get(PAGE).status_code == 403  # admins only
     assert logged_in(app, tenant_b.admin_email).get(PAGE).status_code == 404

@@ -163,7 +163,7 @@ def test_purposes_are_managed_by_tenant_admins(app, tenant_a):
         codes = sorted(db.session.scalars(select(Purpose.code)))
         assert codes == ["events", "newsletter", "sms", "webinars"]
     user = logged_in(app, tenant_a.user_email)
-    assert user.get("/admin/gdpr_consents_purposes/").status_code == 404  # not for users
+    assert user.get("/admin/gdpr_consents_purposes/").status_code == 403  # not for users
 
 
 def test_segment_page_counts_pages_exports_and_saves(app, tenant_a):

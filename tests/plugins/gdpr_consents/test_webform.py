@@ -351,7 +351,7 @@ def test_an_admin_creates_a_form_and_sees_its_url(app, acme, tenant_a):
                                                                                   page)})
     assert "slug: use 1 to 64 lower-case letters" in bad.get_data(as_text=True)
     user = logged_in(app, tenant_a.user_email)
-    assert user.get("/admin/gdpr_consents_webforms/").status_code == 404  # admins only
+    assert user.get("/admin/gdpr_consents_webforms/").status_code == 403  # admins only
 
 
 def test_webhook_setup_from_the_admin_page_shows_the_url(app, acme, tenant_a):
@@ -370,7 +370,7 @@ def test_webhook_setup_from_the_admin_page_shows_the_url(app, acme, tenant_a):
     assert bad.status_code == 400
     assert "purpose: &#39;nope&#39; is not a purpose" in bad.get_data(as_text=True)
     user = logged_in(app, tenant_a.user_email)
-    assert user.get(page).status_code == 404  # admins only
+    assert user.get(page).status_code == 403  # admins only
 
 
 def test_a_mail_that_cannot_be_sent_leaves_nothing_behind(app, acme, web_form, client):

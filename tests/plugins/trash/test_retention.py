@@ -108,6 +108,10 @@ def test_trash_list_and_restore_from_the_command_line(app, cli, acme):
     listed = cli.invoke(args=["trash", "list", "--tenant", "acme", "--json"])
     assert listed.exit_code == 0, listed.output
     (item,) = json.loads(listed.output)
+    of_type = cli.invoke(args=["trash", "list", "--tenant", "acme", "--type", "contact"])
+    assert f"{item['id']:>6}  contact" in of_type.output
+    none_of_type = cli.invoke(args=["trash", "list", "--tenant", "acme", "--type", "company"])
+    assert none_of_type.output == "The trash of 'acme' is empty.\n"
     assert item["type"] == "contact" and item["rows"] == 4
     assert item["purge_after"].endswith(("+01:00", "+02:00"))
     restored = cli.invoke(args=["trash", "restore", str(item["id"]), "--tenant", "acme"])
@@ -148,6 +152,9 @@ def test_bad_input_on_the_command_line_gets_one_sentence_and_no_traceback(cli, a
              "integer (an id from 1 to 2147483647)."),
             (["trash", "list", "--tenant", "nope"], 1,
              "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
+            (["trash", "list", "--tenant", "acme", "--type", "bogus"], 2,
+             "Error: Invalid value for --type: 'bogus' is not a type of record; use one of "
+             "activity, attachment, company, contact, gdpr_consents_consent."),
             (["trash", "purge-expired", "--tenant", "nope"], 1,
              "Error: There is no tenant 'nope'; list them with 'crm tenants list'."),
             (["trash", "empty", "--tenant", "acme", "--batch-size", "x"], 2,

@@ -1,0 +1,3 @@
+"""A plugin whose command name is taken by another plugin (audit); it boots before audit."""
+
+MANIFEST = {"name": "aardvark", "version": "0", "depends": []}
