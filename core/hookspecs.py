@@ -180,6 +180,15 @@ def crm_records_purged(ctx: Any, records: list[Any]) -> None:
 
 
 @hookspec
+def crm_records_anonymized(ctx: Any, records: list[Any]) -> None:
+    """Called when rows are kept but stripped of a person's details (an erasure in
+    `anonymize` mode keeps a plugin's rows without address, names, IP or payload);
+    `records` are `core.events.RecordRef` (type, id, label, e-mail as it was). Plugins
+    redact what they keep about them (the audit blanks its entries about them). Returns
+    nothing."""
+
+
+@hookspec
 def crm_records_imported(
     ctx: Any, what: str, file_name: str, rows_read: int, created: int, updated: int,
     rejected: int,
@@ -212,6 +221,22 @@ def crm_subject_erase(ctx: Any, contact: Any, mode: str) -> list[str]:
     """Called to erase a person: `mode` is `"erase"` (remove) or `"anonymize"` (replace the
     person's details, keep business records). Each plugin erases or anonymizes its part
     and returns one line per kind of thing it changed (for the erasure report)."""
+
+
+@hookspec
+def crm_address_data(ctx: Any, email: str) -> list[Any]:
+    """Called to gather what is held about an address that belongs to no contact (a web
+    form submission never confirmed, mailing-system events): `email` is normalized. Return
+    a list of `core.events.Section` of rows kept under this address and no contact."""
+
+
+@hookspec
+def crm_address_erase(ctx: Any, email: str, mode: str) -> list[str]:
+    """Called after the person's contacts were erased (or when no contact has the address):
+    erase (`mode="erase"`) or strip (`"anonymize"`) the rows kept under the normalized
+    address `email` that belong to no contact, reporting them first through
+    `crm_records_purged` (erase) or `crm_records_anonymized` (anonymize) so that other
+    plugins forget them too. Returns one line per kind of thing changed."""
 
 
 @hookspec(firstresult=True)

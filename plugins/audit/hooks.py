@@ -123,6 +123,12 @@ def crm_records_purged(ctx: Any, records: list[Any]) -> None:
 
 
 @hookimpl
+def crm_records_anonymized(ctx: Any, records: list[Any]) -> None:
+    """Blank what the trail holds about records stripped of a person's details."""
+    redaction.records_anonymized(ctx, records)
+
+
+@hookimpl
 def crm_records_imported(ctx: Any, what: str, file_name: str, rows_read: int, created: int,
                          updated: int, rejected: int) -> None:
     """Record an import."""

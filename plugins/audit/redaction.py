@@ -126,12 +126,22 @@ def records_purged(ctx: EventContext, records: list[RecordRef]) -> None:
         return
     targets = {(ref.type, ref.id) for ref in records}
     contacts = {ref.id for ref in records if ref.type == "contact"}
-    texts = person_texts(*(text for ref in records if ref.type == "contact"
-                           for text in (ref.label, ref.email)))
+    texts = person_texts(*(text for ref in records for text in (
+        ref.label if ref.type == "contact" else None, ref.email)))
     redact(ctx, targets, contacts, reason="purged", texts=texts)
     for ref in records:
         record(ctx, PURGED, target_type=ref.type, target_id=ref.id,
                contact_id=ref.id if ref.type == "contact" else None)
+
+
+def records_anonymized(ctx: EventContext, records: list[RecordRef]) -> None:
+    """Records stay but lose a person's details (an anonymizing erasure): blank what the
+    trail holds about them, as for a purge, without a `purged` entry."""
+    if not records:
+        return
+    targets = {(ref.type, ref.id) for ref in records}
+    redact(ctx, targets, set(), reason="anonymize",
+           texts=person_texts(*(ref.email for ref in records)))
 
 
 def subject_erased(ctx: EventContext, contact: Any, mode: str) -> list[str]:

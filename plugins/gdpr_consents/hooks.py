@@ -10,7 +10,12 @@ from plugins.gdpr_consents.admin import admin_views
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
-from plugins.gdpr_consents.intake.subject import erase_intake, intake_sections
+from plugins.gdpr_consents.intake.subject import (
+    address_sections,
+    erase_address,
+    erase_intake,
+    intake_sections,
+)
 from plugins.gdpr_consents.intake.views import intake_views
 from plugins.gdpr_consents.intake.webform.admin import webform_views
 from plugins.gdpr_consents.intake.webform.models import WEBFORM_MODELS
@@ -119,7 +124,21 @@ def crm_subject_data(ctx: Any, contact: Any) -> list[Any]:
 def crm_subject_erase(ctx: Any, contact: Any, mode: str) -> list[str]:
     """Erase or anonymize the person's consents, history, proofs, marks, mailing-system
     events (raw payloads) and web form submissions."""
-    return erase(ctx, contact, mode) + erase_intake(contact, mode)
+    return erase(ctx, contact, mode) + erase_intake(ctx, contact, mode)
+
+
+@hookimpl
+def crm_address_data(ctx: Any, email: str) -> list[Any]:
+    """Never-confirmed web form submissions (and mailing-system events) of an address no
+    contact has."""
+    return address_sections(email)
+
+
+@hookimpl
+def crm_address_erase(ctx: Any, email: str, mode: str) -> list[str]:
+    """Erase or strip the never-confirmed submissions and the events of an address no
+    contact has."""
+    return erase_address(ctx, email, mode)
 
 
 @hookimpl

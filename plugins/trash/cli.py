@@ -18,7 +18,14 @@ from core.events import SYSTEM_ACTOR, context, set_actor
 from core.ids import RECORD_ID
 from core.scoping import tenant_scope
 from plugins.trash import PLUGIN, ledger
-from plugins.trash.erasure import ANONYMIZE, ERASE, erase_subject, find_by_email, preview
+from plugins.trash.erasure import (
+    ANONYMIZE,
+    ERASE,
+    address_preview,
+    erase_subject,
+    find_by_email,
+    preview,
+)
 from plugins.trash.purge import BATCH_UNITS, PurgeBusy, purge_units
 from plugins.trash.restore import RestoreRefused, restore_unit
 from plugins.trash.retention import purge_expired, retention_days
@@ -158,11 +165,12 @@ def erase(email: str, tenant_slug: str, dry_run: bool, anonymize: bool) -> None:
     mode = ANONYMIZE if anonymize else ERASE
     with tenant_scope(tenant.id):
         subject = find_by_email(address)
-        if not subject.contacts:
+        by_address = address_preview(ctx, subject)
+        if not subject.contacts and not by_address:
             _nobody(tenant, address)
             return
         if dry_run:
-            _show_preview(ctx, subject, mode, tenant)
+            _show_preview(ctx, subject, mode, tenant, by_address)
             db.session.rollback()
             return
         try:
@@ -187,7 +195,7 @@ def _nobody(tenant, address: str) -> None:
                    "exact); check the address. Nothing was erased.")
 
 
-def _show_preview(ctx, subject, mode: str, tenant) -> None:
+def _show_preview(ctx, subject, mode: str, tenant, by_address) -> None:
     click.echo(f"Dry run: would {mode} {subject.email} in '{tenant.slug}'; nothing was "
                "changed.")
     total = 0
@@ -197,6 +205,11 @@ def _show_preview(ctx, subject, mode: str, tenant) -> None:
         for section in item.sections:
             click.echo(f"  {section.title} [{section.plugin}]: {len(section.rows)} row(s)")
         total += item.row_count
+    if by_address:
+        click.echo(f"kept under the address {subject.email} and no contact")
+        for section in by_address:
+            click.echo(f"  {section.title} [{section.plugin}]: {len(section.rows)} row(s)")
+            total += len(section.rows)
     click.echo(f"{len(subject.contacts)} contact(s), {total} row(s) listed. Run again without "
                f"--dry-run to {mode}.")
 

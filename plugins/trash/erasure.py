@@ -1,15 +1,18 @@
 """The right to erasure: find a person, preview what will go, erase or anonymize, remember.
 
 A person is the tenant's contacts with one exact normalized address, live and trashed (or
-one contact without an address, from its page). The preview asks every enabled plugin and
-the core (`crm_subject_data`, trashed rows included); the erasure asks each to erase or
-anonymize its part (`crm_subject_erase`; in erase mode `crm_records_purged` first names the
-records that go with the person: the contact, the activities it alone took part in, its
-attachments and the rows of other plugins that belong to it), then settles the trash units
-the person's rows were in (empty ones go; in erase mode whatever is left of them is purged;
-in anonymize mode their labels are renewed) and adds the address to the erasure ledger
-(`ledger.py`), which answers `crm_is_suppressed` from then on. After a backup restore
-`reapply_erasures` erases again everyone in the ledger who came back with the older database.
+one contact without an address, from its page), and what plugins keep under the address and
+no contact (`crm_address_data` / `crm_address_erase`: a web form submission never
+confirmed), so that a person who never became a contact can be erased too. The preview asks
+every enabled plugin and the core (`crm_subject_data`, trashed rows included); the erasure
+asks each to erase or anonymize its part (`crm_subject_erase`; in erase mode
+`crm_records_purged` first names the records that go with the person: the contact, the
+activities it alone took part in, its attachments and the rows of other plugins that belong
+to it), then settles the trash units the person's rows were in (empty ones go; in erase
+mode whatever is left of them is purged; in anonymize mode their labels are renewed) and
+adds the address to the erasure ledger (`ledger.py`), which answers `crm_is_suppressed`
+from then on. After a backup restore `reapply_erasures` erases again everyone in the ledger
+who came back with the older database.
 """
 
 from __future__ import annotations
@@ -98,6 +101,15 @@ def preview(ctx: EventContext, subject: Subject) -> list[ContactPreview]:
     return previews
 
 
+def address_preview(ctx: EventContext, subject: Subject) -> list[Section]:
+    """What the enabled plugins hold under the person's address and no contact (a web form
+    submission never confirmed, mailing-system events): `crm_address_data`."""
+    if not subject.email:
+        return []
+    groups = emit("crm_address_data", ctx, email=subject.email) or []
+    return [s for group in groups for s in (group or [])]
+
+
 def erase_subject(ctx: EventContext, tenant: Any, subject: Subject, mode: str,
                   remember: bool = True) -> list[str]:
     """Erase or anonymize the person (not committed; attachment files go at the commit).
@@ -118,6 +130,10 @@ def erase_subject(ctx: EventContext, tenant: Any, subject: Subject, mode: str,
                 lines.extend(f"{name}: {line}" for line in group or [])
         db.session.flush()
         lines.extend(_settle_units(ctx, units, mode))
+        if subject.email:
+            # what is kept under the address and no contact (a submission never confirmed)
+            for group in emit("crm_address_erase", ctx, email=subject.email, mode=mode) or []:
+                lines.extend(f"{subject.email}: {line}" for line in group or [])
     if remember and subject.email:
         ledger.record(tenant, subject.email, mode, ctx.at, ctx.actor, len(subject.contacts))
         lines.append("the address was added to the erasure ledger: imports, forms, webhooks "
