@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,8 +181,13 @@ def read_zip_of_csvs(name: str, data: bytes, limits: Limits) -> list[Sheet]:
         if info.is_dir() or not info.filename.lower().endswith(".csv"):
             continue
         member = info.filename.rsplit("/", 1)[-1]
-        with archive.open(info) as handle:
-            content = handle.read(limits.max_uncompressed + 1)
+        try:
+            with archive.open(info) as handle:
+                content = handle.read(limits.max_uncompressed + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+                RuntimeError) as exc:  # damaged, cut, encrypted or oddly compressed
+            raise FileRefused(f"{name}: the member {member} cannot be read ({exc}); the ZIP "
+                              "file is damaged.") from None
         sheets.append(read_csv(member, content, limits))
     if not sheets:
         raise FileRefused(f"{name}: the ZIP file holds no CSV files.")

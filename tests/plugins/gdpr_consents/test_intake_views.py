@@ -4,6 +4,7 @@ and column, columns chosen on upload, template download, access rules."""
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -87,3 +88,39 @@ def test_template_and_access(app, tenant_a, tenant_b):
     assert client.post(PAGE, data={"action": "import"}).status_code == 400  # no CSRF token
     assert logged_in(app, tenant_a.user_email).get(PAGE).status_code == 403  # admins only
     assert logged_in(app, tenant_b.admin_email).get(PAGE).status_code == 404
+
+
+def damaged_zip() -> bytes:
+    """A Mailchimp export whose member no longer matches its CRC (a damaged download)."""
+    stream = io.BytesIO()
+    member = "subscribed_members_export_a1b2c3d4e5.csv"
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(member, b"Email Address,MEMBER_RATING\nana@example.si,2\n")
+    data = stream.getvalue()
+    return data.replace(b"ana@example.si", b"bor@example.si", 1)
+
+
+def test_a_damaged_mailchimp_zip_is_named_on_the_page_and_stores_nothing(app, tenant_a):
+    enable_consents(app, tenant_a.slug)
+    client = logged_in(app, tenant_a.admin_email)
+    for action in ("preview", "import"):
+        answer = upload(client, action, "lie.zip", damaged_zip(), purpose="newsletter")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400, page
+        assert ("lie.zip: the member subscribed_members_export_a1b2c3d4e5.csv cannot be read "
+                "(Bad CRC-32 for file") in page
+        assert "the ZIP file is damaged." in page
+    assert consents(app, tenant_a.id) == 0
+
+
+def test_a_damaged_mailchimp_zip_is_one_sentence_in_the_command(app, tenant_a, cli, tmp_path):
+    enable_consents(app, tenant_a.slug)
+    path = tmp_path / "lie.zip"
+    path.write_bytes(damaged_zip())
+    result = cli.invoke(args=["consents", "import", str(path), "--tenant", tenant_a.slug,
+                              "--purpose", "newsletter", "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "lie.zip: the member subscribed_members_export_a1b2c3d4e5.csv cannot be read" \
+        in result.output
+    assert consents(app, tenant_a.id) == 0
