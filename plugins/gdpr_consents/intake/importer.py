@@ -56,6 +56,9 @@ IMPORT_SOURCE = "import"
 CHUNK_ROWS = 1000
 """Rows of a consent sheet looked up and written together."""
 
+MAPPING_NAME_MAX = 128
+"""The longest name of a saved column mapping (the column's length)."""
+
 
 class ImportRefused(ValueError):
     """The file as a whole cannot be imported (unreadable, over a limit, no e-mail column);
@@ -184,15 +187,27 @@ def check_date_format(name: str) -> str:
     return name
 
 
-def save_mapping(ctx: EventContext, name: str, columns: dict[str, str],
-                 options: dict[str, Any] | None = None) -> ImportMapping:
-    """Save (or replace) the tenant's column mapping `name` ({field: header})."""
+def mapping_name(name: str | None, field: str = "mapping") -> str:
+    """The stripped name for a saved mapping, or ConsentInputError naming `field` (the
+    page's `save_as`, the command's NAME) for an empty or over-long one."""
     name = (name or "").strip()
     if not name:
-        raise ConsentInputError("mapping", "give the mapping a name.")
+        raise ConsentInputError(field, "give the mapping a name.")
+    if len(name) > MAPPING_NAME_MAX:
+        raise ConsentInputError(field, f"the mapping name is {len(name)} characters long; "
+                                f"at most {MAPPING_NAME_MAX}.")
+    return name
+
+
+def save_mapping(ctx: EventContext, name: str, columns: dict[str, str],
+                 options: dict[str, Any] | None = None,
+                 field: str = "mapping") -> ImportMapping:
+    """Save (or replace) the tenant's column mapping `name` ({field: header}); a bad name
+    is refused naming `field`."""
+    name = mapping_name(name, field)
     row = db.session.scalar(select(ImportMapping).where(ImportMapping.name == name))
     if row is None:
-        row = ImportMapping(name=name[:128], tenant_id=ctx.tenant_id, created_by=ctx.actor)
+        row = ImportMapping(name=name, tenant_id=ctx.tenant_id, created_by=ctx.actor)
         db.session.add(row)
     row.columns = {k: v for k, v in columns.items() if v}
     row.options = dict(options or {})

@@ -17,7 +17,12 @@ from core.events import context
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake.cli import limits_from_config
 from plugins.gdpr_consents.intake.headers import FIELDS
-from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, save_mapping
+from plugins.gdpr_consents.intake.importer import (
+    ImportRefused,
+    mapping_name,
+    run_import,
+    save_mapping,
+)
 from plugins.gdpr_consents.intake.template import write_template
 from plugins.gdpr_consents.intake.values import DATE_FORMATS
 from plugins.gdpr_consents.intake.webhooks import describe
@@ -45,7 +50,8 @@ class ImportView(CrmViewMixin, BaseView):
 
     @expose("/", methods=("POST",))
     def upload(self) -> Any:
-        """Preview (dry run) or import the uploaded file; save the mapping when named."""
+        """Preview (dry run) or import the uploaded file; save the mapping when named and
+        the import committed (a preview or a refused file saves none)."""
         limits = limits_from_config()
         if request.content_length is not None and request.content_length > (
                 limits.max_bytes + 64 * 1024):
@@ -57,11 +63,10 @@ class ImportView(CrmViewMixin, BaseView):
         ctx = context()
         columns = {f: request.form.get(f"col_{f}", "").strip() for f in FIELDS}
         columns = {k: v for k, v in columns.items() if v}
+        save_as = request.form.get("save_as", "").strip()
         try:
-            if request.form.get("save_as", "").strip() and columns:
-                save_mapping(ctx, request.form["save_as"], columns,
-                             {"date_format": request.form.get("date_format") or "auto"})
-                db.session.commit()
+            if save_as:
+                mapping_name(save_as, "save_as")  # refused before anything is read
             report = run_import(
                 ctx, upload.filename, data, dry_run=request.form.get("action") != "import",
                 mapping=request.form.get("mapping") or None,
@@ -72,6 +77,14 @@ class ImportView(CrmViewMixin, BaseView):
         except (ImportRefused, ConsentInputError) as exc:
             db.session.rollback()
             return self._page(400, error=str(exc))
+        if report.committed and save_as and columns:
+            # only with a committed import: a preview or a refused file saves nothing
+            options = {"date_format": request.form.get("date_format") or "auto"}
+            if request.form.get("purpose"):
+                options["purpose"] = request.form["purpose"]
+            save_mapping(ctx, save_as, columns, options, field="save_as")
+            db.session.commit()
+            report.notes.append(f"Saved the columns as the mapping '{save_as}'.")
         return self._page(200 if not report.errors else 422, report=report)
 
     @expose("/template/<file_name>")

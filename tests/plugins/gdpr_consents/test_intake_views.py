@@ -124,3 +124,45 @@ def test_a_damaged_mailchimp_zip_is_one_sentence_in_the_command(app, tenant_a, c
     assert "lie.zip: the member subscribed_members_export_a1b2c3d4e5.csv cannot be read" \
         in result.output
     assert consents(app, tenant_a.id) == 0
+
+
+def mappings(app, tenant_id) -> list[tuple[str, dict, dict]]:
+    with app.app_context(), tenant_scope(tenant_id):
+        return [(m.name, m.columns, m.options)
+                for m in db.session.scalars(select(ImportMapping).order_by(ImportMapping.name))]
+
+
+def test_a_mapping_is_saved_only_with_a_committed_import(app, tenant_a):
+    enable_consents(app, tenant_a.slug)
+    client = logged_in(app, tenant_a.admin_email)
+    good = b"Naslov;Kdaj\nmia@example.si;3.4.2024\n"
+    preview = upload(client, "preview", "c.csv", good, col_email="Naslov", col_given_at="Kdaj",
+                     purpose="events", save_as="sejem")
+    assert preview.status_code == 200
+    rejected = upload(client, "import", "bad.csv", b"Naslov;Kdaj\nmia@example.si;31.02.2024\n",
+                      col_email="Naslov", col_given_at="Kdaj", purpose="events",
+                      save_as="sejem")
+    assert rejected.status_code == 422
+    unreadable = upload(client, "import", "x.xlsx", b"not a workbook", col_email="Naslov",
+                        save_as="sejem")
+    assert unreadable.status_code == 400
+    assert mappings(app, tenant_a.id) == []
+    assert "Saved the columns" not in preview.get_data(as_text=True)
+    done = upload(client, "import", "c.csv", good, col_email="Naslov", col_given_at="Kdaj",
+                  purpose="events", save_as="sejem")
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert "Saved the columns as the mapping &#39;sejem&#39;." in done.get_data(as_text=True)
+    assert mappings(app, tenant_a.id) == [
+        ("sejem", {"email": "Naslov", "given_at": "Kdaj"},
+         {"date_format": "auto", "purpose": "events"})]
+
+
+def test_an_over_long_mapping_name_is_refused_naming_the_field(app, tenant_a):
+    enable_consents(app, tenant_a.slug)
+    client = logged_in(app, tenant_a.admin_email)
+    answer = upload(client, "import", "c.csv", b"Naslov\nmia@example.si\n",
+                    col_email="Naslov", purpose="events", save_as="m" * 300)
+    assert answer.status_code == 400
+    assert ("save_as: the mapping name is 300 characters long; at most 128."
+            in answer.get_data(as_text=True))
+    assert mappings(app, tenant_a.id) == [] and consents(app, tenant_a.id) == 0
