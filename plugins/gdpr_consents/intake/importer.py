@@ -346,6 +346,12 @@ class _Run:
         def header(name: str) -> str:
             return _header(sheet, columns, name)
 
+        def text(name: str, limit: int) -> str | None:
+            try:
+                return read_text(cell(name), limit)
+            except CellError as exc:
+                raise _RowError(header(name), str(exc)) from None
+
         result = RowResult(sheet.name, number, None)
         email = self.address(cell("email"), header("email"))
         result.email = email
@@ -354,8 +360,8 @@ class _Run:
             result.status = "skipped"
             result.changes.append(f"skipped: the address is suppressed ({reason})")
             return _SheetRow(result, None, False, None)
-        if "purpose" in columns and read_text(cell("purpose"), 64):
-            code = read_text(cell("purpose"), 64) or ""
+        if "purpose" in columns and text("purpose", 64):
+            code = text("purpose", 64) or ""
             purpose = self.purpose(code)
             if purpose is None:
                 raise _RowError(header("purpose"), f"'{code}' is not a purpose of this "
@@ -392,10 +398,10 @@ class _Run:
             raise _RowError(header(exc.field) if exc.field in columns else exc.field,
                             exc.message) from None
         return _SheetRow(result, purpose, agreed, when, months, until,
-                         read_text(cell("source"), 255), read_text(cell("note"), 2000),
-                         {"first_name": read_text(cell("first_name"), 128),
-                          "last_name": read_text(cell("last_name"), 128),
-                          "phone": read_text(cell("phone"), 64)})
+                         text("source", 255), text("note", 2000),
+                         {"first_name": text("first_name", 128),
+                          "last_name": text("last_name", 128),
+                          "phone": text("phone", 64)})
 
     def chunk_contacts(self, rows: list[_SheetRow]) -> dict[str, Contact]:
         """The contacts of the rows' addresses ({e-mail: contact}): the missing ones are
@@ -466,6 +472,12 @@ class _Run:
             except CellError as exc:
                 raise _RowError(name, str(exc)) from None
 
+        def text(name: str, limit: int) -> str | None:
+            try:
+                return read_text(cell(name), limit)
+            except CellError as exc:
+                raise _RowError(name, str(exc)) from None
+
         result = RowResult(sheet.name, number, None)
         email = self.address(cell("Email Address"), "Email Address")
         result.email = email
@@ -474,13 +486,13 @@ class _Run:
             result.status = "skipped"
             result.changes.append(f"skipped: the address is suppressed ({reason})")
             return result
-        contact = self.contact(email, result, first_name=read_text(cell("First Name"), 128),
-                               last_name=read_text(cell("Last Name"), 128),
-                               phone=read_text(cell("Phone Number"), 64))
+        contact = self.contact(email, result, first_name=text("First Name", 128),
+                               last_name=text("Last Name", 128),
+                               phone=text("Phone Number", 64))
         self.tag(contact, mailchimp.split_tags(cell("TAGS")), result)
         detail = f"Mailchimp audience {mailchimp.audience_id(sheet) or sheet.name}"[:255]
         given = when("CONFIRM_TIME") or when("OPTIN_TIME")
-        ip = read_text(cell("CONFIRM_IP"), 64) or read_text(cell("OPTIN_IP"), 64)
+        ip = text("CONFIRM_IP", 64) or text("OPTIN_IP", 64)
         try:
             if status == "cleaned":
                 mark_before = deliverability.active_mark(email)
@@ -510,7 +522,7 @@ class _Run:
                                  created=not existed)
             if status == "unsubscribed":
                 self.unsubscribe(contact, purpose, when("UNSUB_TIME"),
-                                 read_text(cell("UNSUB_REASON"), 255), result)
+                                 text("UNSUB_REASON", 255), result)
         except ConsentInputError as exc:
             raise _RowError(exc.field, exc.message) from None
         return result

@@ -154,9 +154,13 @@ def read_months(value: Any) -> int | None:
 
 
 def read_text(value: Any, limit: int) -> str | None:
-    """Return the cell as trimmed text (None when empty), at most `limit` characters."""
+    """Return the cell as trimmed text (None when empty); CellError when it is longer than
+    `limit` characters (never cut: the column it goes to holds no more)."""
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()[:limit]
+    text = str(value).strip()
+    if len(text) > limit:
+        raise CellError(f"at most {limit} characters (the cell has {len(text)}).")
+    return text

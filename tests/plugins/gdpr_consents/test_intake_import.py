@@ -452,3 +452,30 @@ def test_rows_beyond_a_stale_dimension_tag_are_read(actx, dimension):
     assert report.committed, report.errors
     assert sorted(email for email, _ in consents_by_email()) == [
         f"p{n}@example.si" for n in range(5)]
+
+
+def test_an_over_long_name_is_a_row_error_not_cut(actx):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Email", "Purpose", "Given at", "First name"])
+    sheet.append(["ok@example.si", "sms", "2024-01-01", "Mia"])
+    sheet.append(["big@example.si", "sms", "2024-01-01", "A" * 1000])
+    stream = io.BytesIO()
+    book.save(stream)
+    report = run_import(actx.ctx(), "bigname.xlsx", stream.getvalue())
+    assert not report.committed
+    assert report.errors == ["bigname.xlsx, row 3: column First name: at most 128 characters "
+                             "(the cell has 1000)."]
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
+
+
+def test_an_over_long_mailchimp_name_is_a_row_error(actx):
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        archive.writestr("subscribed_members_export_a1b2c3d4e5.csv",
+                         "Email Address,First Name,Last Name,OPTIN_TIME,LEID\n"
+                         f"ana@example.si,Ana,{'N' * 129},2024-01-01 10:00:00,1\n")
+    report = run_import(actx.ctx(), "export.zip", stream.getvalue(), purpose="newsletter")
+    assert report.errors == ["subscribed_members_export_a1b2c3d4e5.csv, row 2: column Last "
+                             "Name: at most 128 characters (the cell has 129)."]
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
