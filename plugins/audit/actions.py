@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from core.events import CreatedRecord, EventContext, field_changes, record_type
+from core.emails import InvalidEmail, normalize_email
+from core.events import CreatedRecord, EventContext, emit, field_changes, record_type
 from plugins.audit.recorder import record
 
 LOGIN = "login"
@@ -29,6 +30,8 @@ DELETED = "deleted"
 RESTORED = "restored"
 PURGED = "purged"
 IMPORTED = "imported"
+ERASED_SEARCH = "(an erased person's address)"
+"""What a list view's search or filter holds instead of an address in the erasure ledger."""
 EXPORTED = "exported"
 PLUGIN_ENABLED = "plugin_enabled"
 PLUGIN_DISABLED = "plugin_disabled"
@@ -140,11 +143,29 @@ def list_viewed(ctx: EventContext, list_name: str, search: str | None,
                 filters: dict[str, Any], page: int, rows_shown: int) -> None:
     """A list page was shown: which list, page and row count; search and filters (they
     may name people) are personal. The search text is also the label, so that erasing a
-    person finds the searches for them (see `redaction.py`)."""
+    person finds the searches for them (see `redaction.py`). A search or filter value that
+    is an address in the erasure ledger is logged as `ERASED_SEARCH`, not as the address."""
+    if _erased_address(ctx, search):
+        search = ERASED_SEARCH
+    filters = {key: ERASED_SEARCH if _erased_address(ctx, value) else value
+               for key, value in (filters or {}).items()}
     details = {key: value for key, value in (("search", search), ("filters", filters)) if value}
-    record(ctx, LIST_VIEWED, target_type=list_name, label=search or None,
+    record(ctx, LIST_VIEWED, target_type=list_name,
+           label=search if search and search != ERASED_SEARCH else None,
            info={"page": page, "rows": rows_shown, "filtered": bool(details)},
            details=details or None)
+
+
+def _erased_address(ctx: EventContext, text: Any) -> bool:
+    """True when `text` is an address the erasure ledger holds (`crm_is_suppressed`): a
+    search that checks an erasure must not write the address back into the trail."""
+    if not isinstance(text, str) or "@" not in text:
+        return False
+    try:
+        address = normalize_email(text)
+    except InvalidEmail:
+        return False
+    return bool(emit("crm_is_suppressed", ctx, email=address))
 
 
 def record_viewed(ctx: EventContext, record_: Any) -> None:
