@@ -32,7 +32,14 @@ from core.ids import parse_page
 from core.models import Contact, Role, Tenant, User
 from core.scoping import all_tenants, including_deleted
 from plugins.trash import PLUGIN, ledger
-from plugins.trash.erasure import ANONYMIZE, ERASE, erase_subject, find_by_contact, preview
+from plugins.trash.erasure import (
+    ANONYMIZE,
+    ERASE,
+    address_preview,
+    erase_subject,
+    find_by_contact,
+    preview,
+)
 from plugins.trash.purge import PurgeBusy, purge_units
 from plugins.trash.restore import RestoreRefused, restore_unit
 from plugins.trash.retention import retention_days
@@ -181,8 +188,10 @@ class ErasureView(CrmViewMixin, BaseView):
     def _review(self, contact: Contact, error: str | None = None, status: int = 200) -> Any:
         subject = find_by_contact(contact)
         previews = preview(context(), subject)
+        by_address = address_preview(context(), subject)
         return self.render("trash/erase.html", contact=contact, subject=subject,
-                           previews=previews, error=error, show_time=show_time), status
+                           previews=previews, by_address=by_address, error=error,
+                           show_time=show_time), status
 
     @expose("/<int:contact_id>", methods=("POST",))
     def erase(self, contact_id: int) -> Any:

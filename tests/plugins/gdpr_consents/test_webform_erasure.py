@@ -7,10 +7,12 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from core.db import db
+from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.audit.models import AuditEntry
 from plugins.gdpr_consents.intake.webform.models import FormSubmission
 from plugins.trash import ledger
+from tests.support import csrf_token, logged_in
 
 from .test_webform import AGENT, FORM_URL, confirmed, link, mails, submit
 
@@ -107,3 +109,22 @@ def test_an_address_nobody_has_is_still_refused(app, acme, web_form, cli):
     assert result.exit_code == 1
     assert "No contact of 'acme' has the address nobody@example.si" in result.output
     assert FORM_URL  # the form exists, but nothing was submitted for this address
+
+
+def test_anonymizing_from_the_contact_page_blanks_the_submissions_entries(
+        app, acme, tenant_a, web_form, client):
+    enable(app, acme, "audit", "trash")
+    confirmed(app, client, web_form, ("newsletter",))
+    submit(client, [web_form["events"]])  # a second submission, never confirmed
+    with app.app_context(), tenant_scope(acme.id):
+        contact_id = db.session.scalar(select(Contact.id))
+    admin = logged_in(app, tenant_a.admin_email)
+    page = f"/admin/trash/erase/{contact_id}"
+    review = admin.get(page).get_data(as_text=True)
+    assert f"Kept under the address {ADDRESS} and no contact" in review
+    done = admin.post(page, data={"csrf_token": csrf_token(admin, page), "mode": "anonymize",
+                                  "confirm": "yes"})
+    assert done.status_code == 302
+    assert traces_in_audit(app, acme) == []
+    with app.app_context(), tenant_scope(acme.id):
+        assert db.session.scalars(select(FormSubmission.email)).all() == [None, None]
