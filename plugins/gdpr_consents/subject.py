@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select, update
 
 from core.attachments import attachment_store, owned_by
 from core.db import db
-from core.events import EventContext, Section
+from core.events import EventContext, RecordRef, Section, emit, record_type
 from core.models import Attachment, Contact
 from core.scoping import including_deleted
 from plugins.gdpr_consents import PLUGIN
@@ -68,15 +68,19 @@ def sections(ctx: EventContext, contact: Contact) -> list[Section]:
         select(Undeliverable).where(Undeliverable.email == contact.email)
         .order_by(Undeliverable.marked_at)
     ).all()
-    mark_rows = [[m.email, m.marked_at, m.reason, m.source, m.detail, m.cleared_at]
-                 for m in marks]
     return [
         Section("gdpr_consents.consents", "Consents", CONSENT_COLUMNS, consent_rows, PLUGIN),
         Section("gdpr_consents.history", "Consent history", HISTORY_COLUMNS, history_rows,
                 PLUGIN),
-        Section("gdpr_consents.deliverability", "Deliverability", MARK_COLUMNS, mark_rows,
-                PLUGIN),
+        marks_section(marks),
     ]
+
+
+def marks_section(marks: Any) -> Section:
+    """The "Deliverability" section listing the marks `marks`."""
+    return Section("gdpr_consents.deliverability", "Deliverability", MARK_COLUMNS,
+                   [[m.email, m.marked_at, m.reason, m.source, m.detail, m.cleared_at]
+                    for m in marks], PLUGIN)
 
 
 def _marks_of(contact: Contact) -> Any:
@@ -84,6 +88,23 @@ def _marks_of(contact: Contact) -> Any:
     if contact.email:
         condition = or_(condition, Undeliverable.email == contact.email)
     return condition
+
+
+def drop_marks(ctx: EventContext, condition: Any) -> int:
+    """Delete the deliverability marks matching `condition`, reporting them first through
+    `crm_records_purged` (a mark made before any contact had the address is logged with the
+    address and no contact: only its own record finds it). Returns how many went."""
+    marks = list(db.session.scalars(select(Undeliverable).where(condition)))
+    if not marks:
+        return 0
+    emit("crm_records_purged", ctx, records=[
+        RecordRef(type=record_type(m), id=m.id, label=str(m), email=m.email) for m in marks])
+    ids = [m.id for m in marks]
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            delete(Undeliverable).where(Undeliverable.id.in_(ids[start:start + 500])),
+            execution_options={"synchronize_session": False})
+    return len(marks)
 
 
 def _remove_proofs(consent_ids: list[int]) -> int:
@@ -118,8 +139,7 @@ def erase(ctx: EventContext, contact: Contact, mode: str) -> list[str]:
                 Consent.contact_id == contact.id)))
             lines: list[str] = []
             removed_files = _remove_proofs(ids)
-            marks = db.session.execute(delete(Undeliverable).where(_marks_of(contact)),
-                                       execution_options=options).rowcount
+            marks = drop_marks(ctx, _marks_of(contact))
             if mode == "erase":
                 events = db.session.execute(
                     delete(ConsentEvent).where(ConsentEvent.contact_id == contact.id),
@@ -172,8 +192,5 @@ def purged(ctx: EventContext, records: list[Any]) -> None:
     _remove_proofs(consent_ids)
     emails = [r.email for r in records if r.type == Contact.__tablename__ and r.email]
     if contact_ids:
-        db.session.execute(
-            delete(Undeliverable).where(or_(Undeliverable.contact_id.in_(contact_ids),
-                                            Undeliverable.email.in_(emails))),
-            execution_options={"synchronize_session": False},
-        )
+        drop_marks(ctx, or_(Undeliverable.contact_id.in_(contact_ids),
+                            Undeliverable.email.in_(emails)))

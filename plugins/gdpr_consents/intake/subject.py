@@ -25,7 +25,8 @@ from core.events import EventContext, RecordRef, Section, emit, record_type
 from core.models import Contact
 from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents.intake.webform.models import FormSubmission
-from plugins.gdpr_consents.models import WebhookEvent
+from plugins.gdpr_consents.models import Undeliverable, WebhookEvent
+from plugins.gdpr_consents.subject import drop_marks, marks_section
 
 EVENT_COLUMNS = ["Received", "System", "Event", "Address", "List", "Occurred", "Outcome",
                  "Payload"]
@@ -69,11 +70,20 @@ def intake_sections(contact: Contact) -> list[Section]:
     return _sections(_event_ids(contact.email), _submissions_of(contact))
 
 
+def _address_marks(email: str) -> Any:
+    """The deliverability marks of `email` that belong to no contact."""
+    return (Undeliverable.email == email) & Undeliverable.contact_id.is_(None)
+
+
 def address_sections(email: str) -> list[Section]:
-    """The webhook events and never-confirmed web form submissions of an address that no
-    contact has (or only the submissions, when a contact has it); empty ones left out."""
-    return [s for s in _sections(_address_events(email), _address_submissions(email))
-            if s.rows]
+    """The webhook events, never-confirmed web form submissions and deliverability marks of
+    an address that no contact has (or only the submissions and marks without a contact,
+    when a contact has it); empty ones left out."""
+    marks = db.session.scalars(select(Undeliverable).where(_address_marks(email))
+                               .order_by(Undeliverable.marked_at))
+    sections = [*_sections(_address_events(email), _address_submissions(email)),
+                marks_section(marks)]
+    return [s for s in sections if s.rows]
 
 
 def _sections(event_ids: list[int], submission_condition: Any) -> list[Section]:
@@ -102,8 +112,13 @@ def erase_intake(ctx: EventContext, contact: Contact, mode: str) -> list[str]:
 
 def erase_address(ctx: EventContext, email: str, mode: str) -> list[str]:
     """Delete or strip the never-confirmed submissions of `email` (and its webhook events
-    while no contact has it); one line per kind of thing changed. Not committed."""
-    return _erase(ctx, _address_events(email), _address_submissions(email), mode)
+    while no contact has it) and delete its marks that belong to no contact; one line per
+    kind of thing changed. Not committed."""
+    lines = _erase(ctx, _address_events(email), _address_submissions(email), mode)
+    marks = drop_marks(ctx, _address_marks(email))
+    if marks:
+        lines.append(f"{marks} deliverability mark(s) removed")
+    return lines
 
 
 def _refs(rows: list[Any]) -> list[RecordRef]:

@@ -1,6 +1,7 @@
-"""Erasing a web form submitter: the audit entries about their submission (logged before any
-contact exists, with address, names, IP and user agent) are blanked, whether they confirmed
-or not; a submitter who never confirmed is found by the address, erased and remembered."""
+"""Erasing a web form submitter (or an address with only a deliverability mark): the audit
+entries about their submission (logged before any contact exists, with address, names, IP
+and user agent) are blanked, whether they confirmed or not; a submitter who never confirmed
+is found by the address, erased and remembered."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from core.db import db
 from core.models import Contact
 from core.scoping import tenant_scope
 from plugins.audit.models import AuditEntry
+from plugins.gdpr_consents.deliverability import mark_undeliverable
 from plugins.gdpr_consents.intake.webform.models import FormSubmission
+from plugins.gdpr_consents.models import Undeliverable
 from plugins.trash import ledger
 from tests.support import csrf_token, logged_in
 
@@ -128,3 +131,21 @@ def test_anonymizing_from_the_contact_page_blanks_the_submissions_entries(
     assert traces_in_audit(app, acme) == []
     with app.app_context(), tenant_scope(acme.id):
         assert db.session.scalars(select(FormSubmission.email)).all() == [None, None]
+
+
+def test_an_undeliverable_mark_of_an_address_without_contact_is_erased_with_its_entries(
+        app, acme, cli):
+    enable(app, acme, "audit", "trash")
+    with app.app_context(), acme.scope():
+        mark_undeliverable(acme.ctx(), "zoe@example.si", reason="hard bounce",
+                           source="mailchimp")
+        db.session.commit()
+    assert traces_in_audit(app, acme, ("zoe@example.si",)) == ["zoe@example.si"]
+    dry = cli.invoke(args=["erase", "zoe@example.si", "--tenant", "acme", "--dry-run"])
+    assert "Deliverability [gdpr_consents]: 1 row(s)" in dry.output, dry.output
+    result = cli.invoke(args=["erase", "zoe@example.si", "--tenant", "acme"])
+    assert "zoe@example.si: 1 deliverability mark(s) removed" in result.output, result.output
+    assert traces_in_audit(app, acme, ("zoe@example.si",)) == []
+    with app.app_context(), acme.scope():
+        assert db.session.scalar(select(func.count(Undeliverable.id))) == 0
+    assert cli.invoke(args=["audit", "verify", "--tenant", "acme"]).exit_code == 0
