@@ -10,6 +10,7 @@ from plugins.gdpr_consents.admin import admin_views
 from plugins.gdpr_consents.cli import COMMANDS
 from plugins.gdpr_consents.consents import BUILTIN_SOURCES
 from plugins.gdpr_consents.intake import cli as intake_cli
+from plugins.gdpr_consents.intake.restore import erase_again
 from plugins.gdpr_consents.intake.subject import (
     address_sections,
     erase_address,
@@ -139,6 +140,13 @@ def crm_address_erase(ctx: Any, email: str, mode: str) -> list[str]:
     """Erase or strip the never-confirmed submissions and the events of an address no
     contact has."""
     return erase_address(ctx, email, mode)
+
+
+@hookimpl(trylast=True)
+def crm_backup_restored(ctx: Any, backup_name: str) -> list[str]:
+    """After the trash plugin carried its erasure ledger across the restore: erase again
+    what an erased address kept without a contact."""
+    return erase_again(ctx.actor)
 
 
 @hookimpl

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from core.backup import backup_dir
 from core.db import db
 from core.models import Contact
 from core.scoping import tenant_scope
@@ -148,4 +149,24 @@ def test_an_undeliverable_mark_of_an_address_without_contact_is_erased_with_its_
     assert traces_in_audit(app, acme, ("zoe@example.si",)) == []
     with app.app_context(), acme.scope():
         assert db.session.scalar(select(func.count(Undeliverable.id))) == 0
+    assert cli.invoke(args=["audit", "verify", "--tenant", "acme"]).exit_code == 0
+
+
+def test_a_restored_backup_does_not_bring_back_an_erased_submitter(app, acme, web_form,
+                                                                   client, cli):
+    enable(app, acme, "audit", "trash")
+    submit(client, [web_form["newsletter"]])
+    submit(client, [web_form["newsletter"]], email="bor@example.si", ip="203.0.113.9",
+           first_name="Bor", last_name="Kos")
+    assert cli.invoke(args=["backup", "create"]).exit_code == 0
+    (archive,) = backup_dir(app).glob("crm-backup-*.tar.gz")
+    assert cli.invoke(args=["erase", ADDRESS, "--tenant", "acme"]).exit_code == 0
+    restored = cli.invoke(args=["backup", "restore", str(archive), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert ("gdpr_consents: acme: what 1 erased address(es) had without a contact (form "
+            "submissions, marks, events) came back with the backup and was erased again."
+            in restored.output)
+    with app.app_context(), tenant_scope(acme.id):
+        assert db.session.scalars(select(FormSubmission.email)).all() == ["bor@example.si"]
+    assert traces_in_audit(app, acme, TRACES[:3]) == []
     assert cli.invoke(args=["audit", "verify", "--tenant", "acme"]).exit_code == 0
