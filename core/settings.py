@@ -32,7 +32,8 @@ class SettingError(ValueError):
 class Setting:
     """A per-tenant setting: key, type (`int`, `str`, `bool`), default, label for the admin
     page, optional bounds for numbers, a help text and, for text, the `kind` of value it
-    takes (checked when saved; an empty value is always accepted as "not set")."""
+    takes (checked when saved) and its longest length. An empty text is "not set": saving
+    it removes the tenant's value, and the default applies again."""
 
     key: str
     type: str
@@ -42,6 +43,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     kind: str = ""
+    max_length: int = 2000
 
     def parse(self, raw: Any) -> Any:
         """Return `raw` converted to the setting's type, or raise SettingError."""
@@ -64,7 +66,11 @@ class Setting:
             if self.maximum is not None and value > self.maximum:
                 raise SettingError(f"{self.label}: must be at most {self.maximum}")
             return value
-        return str(raw).strip()
+        text = str(raw).strip()
+        if len(text) > self.max_length:
+            raise SettingError(f"{self.label}: at most {self.max_length} characters "
+                               f"(this value has {len(text)})")
+        return text
 
 
 class SettingsRegistry:
@@ -145,6 +151,10 @@ def set_setting(tenant_id: int, namespace: str, key: str, raw: Any) -> Any:
                 TenantSetting.namespace == namespace, TenantSetting.key == key
             )
         )
+        if value == "" and spec.type == "str":
+            if row is not None:
+                db.session.delete(row)
+            return spec.default
         if row is None:
             db.session.add(
                 TenantSetting(namespace=namespace, key=key, value=value, tenant_id=tenant_id)
