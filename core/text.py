@@ -43,6 +43,10 @@ _FOLD_LETTERS = str.maketrans(
 def sanitize_text(value: str) -> str:
     """Return `value` NFC-normalised, without NUL, the other C0 controls (tab, LF and CR are
     kept), C1 controls (U+0080-U+009F), lone surrogates and U+FFFE/U+FFFF."""
+    if value.isascii():
+        # ASCII is NFC already, and printable ASCII holds none of the removed controls
+        # (most stored text: every text column's value passes here)
+        return value if value.isprintable() else _UNSAFE_RE.sub("", value)
     # Remove first, then normalise: a control between a letter and its combining mark
     # would otherwise block the composition.
     return unicodedata.normalize("NFC", _UNSAFE_RE.sub("", value))
