@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.bulk import insert_records
 from core.clock import zone
 from core.db import db
-from core.emails import InvalidEmail, normalize_email
+from core.emails import EmailNormalizer, InvalidEmail
 from core.events import EventContext, emit
 from core.models import Contact, Tag
 from core.models.crm import person_label
@@ -193,7 +193,8 @@ class _Run:
         self.purposes: dict[str, Purpose | None] = {}
         self.batch = ConsentBatch(ctx)
         # a sheet names each person once per purpose: check an address and ask whether it
-        # is suppressed once per import
+        # is suppressed once per import (and each domain once: `EmailNormalizer`)
+        self._normalize = EmailNormalizer()
         self._addresses: dict[str, str | InvalidEmail] = {}
         self._suppressed: dict[str, str | None] = {}
 
@@ -206,7 +207,7 @@ class _Run:
         found = self._addresses.get(text)
         if found is None:
             try:
-                found = normalize_email(text)
+                found = self._normalize(text)
             except InvalidEmail as exc:
                 found = exc
             self._addresses[text] = found
