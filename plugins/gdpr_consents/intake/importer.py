@@ -25,7 +25,7 @@ from core.bulk import insert_records
 from core.clock import zone
 from core.db import db
 from core.emails import EmailNormalizer, InvalidEmail
-from core.events import EventContext, emit
+from core.events import EventContext, emit, has_listeners
 from core.models import Contact, Tag
 from core.models.crm import person_label
 from core.text import search_key
@@ -197,6 +197,7 @@ class _Run:
         self._normalize = EmailNormalizer()
         self._addresses: dict[str, str | InvalidEmail] = {}
         self._suppressed: dict[str, str | None] = {}
+        self._suppression = has_listeners("crm_is_suppressed", ctx)
 
     # --- shared steps ---------------------------------------------------------------------
 
@@ -216,6 +217,8 @@ class _Run:
         return found
 
     def suppressed(self, email: str) -> str | None:
+        if not self._suppression:  # no enabled plugin keeps a ledger of erased addresses
+            return None
         if email not in self._suppressed:
             self._suppressed[email] = emit("crm_is_suppressed", self.ctx, email=email)
         return self._suppressed[email]
