@@ -61,7 +61,7 @@ class ImportRefused(ValueError):
     str() is one sentence naming the file."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """What one row did (or would do): its changes, or its errors."""
 
@@ -118,7 +118,7 @@ class _Options:
     date_format: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _SheetRow:
     """One read and checked row of a consent sheet, waiting for its chunk."""
 
@@ -260,7 +260,7 @@ class _Run:
     # --- a generic consent sheet: read row by row, written a chunk at a time ------------------
 
     def sheet_chunk(self, sheet: Sheet, columns: dict[str, int],
-                    rows: list[tuple[int, list[Any]]]) -> list[RowResult]:
+                    rows: list[tuple[int, tuple[Any, ...]]]) -> list[RowResult]:
         """Import a chunk of a consent sheet's rows with a few statements: contacts looked
         up and created together, the consents of the chunk through one `ConsentBatch`."""
         results: list[RowResult] = []
@@ -287,7 +287,7 @@ class _Run:
         return results
 
     def sheet_row(self, sheet: Sheet, columns: dict[str, int], number: int,
-                  values: list[Any]) -> _SheetRow:
+                  values: tuple[Any, ...]) -> _SheetRow:
         """Read and check one row of a consent sheet (nothing is looked up but the
         purpose and the suppression of its address)."""
         def cell(name: str) -> Any:
@@ -406,7 +406,7 @@ class _Run:
     # --- a Mailchimp audience export ------------------------------------------------------
 
     def mailchimp_row(self, sheet: Sheet, status: str, purpose: Purpose, number: int,
-                      values: list[Any]) -> RowResult:
+                      values: tuple[Any, ...]) -> RowResult:
         def cell(name: str) -> Any:
             index = mailchimp.column(sheet, name)
             return values[index] if index is not None and index < len(values) else None
