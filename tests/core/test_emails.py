@@ -15,6 +15,8 @@ from core.emails import EmailNormalizer, InvalidEmail, normalize_email
         ("\u200bana@firma.si\ufeff", "ana@firma.si"),
         ("ana\u2060.novak@firma\u2003.si", "ana.novak@firma.si"),
         ("ana .novak@firma.si\n", "ana.novak@firma.si"),
+        ("\u3000Ana\u1680@Firma.si\x1c\u202f", "ana@firma.si"),
+        ("Žiga\u200c.Černe@firma.si\u2029", "žiga.černe@firma.si"),
     ],
 )
 def test_normalize_email_trims_removes_invisible_space_and_lower_cases(raw, expected):
@@ -65,6 +67,11 @@ SAME_AS_NORMALIZE_EMAIL = [
     "a" * 60 + "@" + ".".join(["d" * 60] * 3) + ".example.si",
     "a" * 10 + "@" + ".".join(["d" * 63] * 3) + ".si",
     "x" * 60 + "@čebelica" + ".d" * 90 + ".si",
+    "Žiga.Černe@Firma.si", "müller.garcía@firma.si", "名前@firma.si", "ana\u0301@firma.si",
+    "\u0301ana@firma.si", "a\u0301na@firma.si", "ana\u200e@firma.si", "ana@\u0301firma.si",
+    "ana\u0338@firma.si", "ž<ana@firma.si", "ž\"ana\"@firma.si", "ž.@firma.si", "ž..a@firma.si",
+    "ž" * 64 + "@firma.si", "ž" * 120 + "@firma.si", "ž" * 100 + "@" + "d" * 50 + ".si",
+    "žiga@čebelica.si", "žiga\ue000@firma.si", "Ω@firma.si", "ǅ@firma.si", "a·b@firma.si",
 ]
 
 
