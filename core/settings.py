@@ -10,6 +10,7 @@ refused with a message naming the setting, and nothing is saved.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,11 +99,33 @@ class SettingsRegistry:
                                  f"{setting.kind} (for str settings: {sorted(self.kinds)})")
             if setting.key in bucket:
                 raise ValueError(f"setting {namespace}.{setting.key} declared twice")
+            problem = _default_problem(setting)
+            if problem:
+                raise ValueError(f"setting {namespace}.{setting.key}: {problem}")
             bucket[setting.key] = setting
 
     def spec(self, namespace: str, key: str) -> Setting:
         """Return the declaration of `namespace.key` or raise KeyError."""
         return self.declared[namespace][key]
+
+
+KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _default_problem(setting: Setting) -> str | None:
+    """What is wrong with a declaration's key or default (a default the Plugins page would
+    refuse to save), else None. A plugin's own kinds are checked when a value is saved."""
+    if not KEY.fullmatch(setting.key):
+        return "a key is lower-case letters, digits and '_', starting with a letter"
+    if setting.default is None or setting.default == "":
+        return None
+    try:
+        value = setting.parse(setting.default)
+    except SettingError as exc:
+        return f"the default does not fit ({exc})"
+    check = core_kinds().get(setting.kind)
+    problem = check(value) if check else None
+    return f"the default does not fit ({problem})" if problem else None
 
 
 def _registry() -> SettingsRegistry:

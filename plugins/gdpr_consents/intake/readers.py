@@ -141,7 +141,11 @@ def _formulas_without_value(data: bytes, table: Sheet) -> dict[tuple[int, int], 
 
 
 def decode(name: str, data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (a BOM is dropped), else Windows-1250."""
+    """Decode CSV bytes: UTF-8 (a BOM is dropped), else Windows-1250; UTF-16 (Excel's
+    "Unicode text", known by its BOM) is refused with what to do."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(f"{name}: the text is UTF-16 (\"Unicode text\"); save it as "
+                          "CSV UTF-8.")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
