@@ -26,6 +26,10 @@ def test_the_plugins_page_names_each_bad_setting_and_saves_nothing(app, acme, te
     assert ("Privacy policy URL (consent receipts): 'javascript:alert(1)' is not an http or "
             "https address") in page
     assert "Controller e-mail (receipts): 'garbage' is not a valid e-mail address" in page
+    # what the admin typed stays on the page, the refused fields marked
+    assert 'name="controller_contact" value="Ana"' in page
+    assert 'name="jurisdiction" value="SI"' in page
+    assert page.count('is-invalid"') == 2  # policy_url, controller_email
     with app.app_context():
         saved = all_settings(acme.id, "gdpr_consents")
         assert (saved["policy_url"], saved["controller_email"], saved["expiring_days"]) == (
