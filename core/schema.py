@@ -20,7 +20,12 @@ from flask import Flask, current_app
 
 from core.db import db
 from core.models import CORE_TABLES
-from core.sqlite_ids import IdRebuildError, add_autoincrement, tables_reusing_ids
+from core.sqlite_ids import (
+    IdRebuildError,
+    add_autoincrement,
+    id_high_marks,
+    tables_reusing_ids,
+)
 
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_BRANCH = "core"
@@ -116,6 +121,7 @@ def upgrade(app: Flask | None = None) -> None:
         cfg = _config(app, connection)
         known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
         stored = set(MigrationContext.configure(connection).get_current_heads())
+        high_marks = id_high_marks(connection)
         set_aside = sorted(stored - known)
         versions = sa.table("alembic_version", sa.column("version_num"))
         if set_aside:
@@ -125,7 +131,7 @@ def upgrade(app: Flask | None = None) -> None:
             connection.execute(versions.insert().values(version_num=revision))
     with app.app_context():
         try:
-            add_autoincrement(db.engine, app_tables(app))
+            add_autoincrement(db.engine, app_tables(app), high_marks)
         except IdRebuildError as exc:
             raise SchemaError(f"The ids could not be made unique: {exc}.") from exc
 

@@ -39,19 +39,39 @@ def tables_reusing_ids(connection: Any, tables: list[sa.Table]) -> list[str]:
             and "AUTOINCREMENT" not in (stored[t.name] or "").upper()]
 
 
-def add_autoincrement(engine: sa.Engine, tables: list[sa.Table]) -> list[str]:
+def id_high_marks(connection: Any) -> dict[str, int]:
+    """{table: largest id ever handed out} from SQLite's `sqlite_sequence` (empty on
+    PostgreSQL or before any table has AUTOINCREMENT). Taken before the migrations run:
+    a migration that rebuilds a table (Alembic's batch mode on SQLite) loses both the
+    AUTOINCREMENT and the table's mark."""
+    if connection.dialect.name != "sqlite":
+        return {}
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+    if found.first() is None:
+        return {}
+    return {name: int(seq) for name, seq in
+            connection.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all()}
+
+
+def add_autoincrement(engine: sa.Engine, tables: list[sa.Table],
+                      high_marks: dict[str, int] | None = None) -> list[str]:
     """Rebuild every table of `tables` that reuses ids with AUTOINCREMENT, keeping its rows,
     columns, indexes, constraints and foreign keys; return the names rebuilt.
 
     One transaction with foreign keys off (a DROP TABLE would otherwise cascade), checked
-    by `PRAGMA foreign_key_check` before the commit; the id sequence continues after the
-    largest id stored."""
+    by `PRAGMA foreign_key_check` before the commit. The ids continue after the largest
+    id stored, or after the table's mark in `high_marks` (see `id_high_marks`) when that
+    is larger."""
     if engine.dialect.name != "sqlite":
         return []
     with engine.connect() as connection:
         names = tables_reusing_ids(connection, tables)
+        wanted = {t.name for t in tables if wants_autoincrement(t)}
+        lowered = _lowered_marks(connection, {name: mark for name, mark in
+                                              (high_marks or {}).items() if name in wanted})
         connection.rollback()
-        if not names:
+        if not names and not lowered:
             return []
         raw = connection.connection.driver_connection
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
@@ -59,6 +79,7 @@ def add_autoincrement(engine: sa.Engine, tables: list[sa.Table]) -> list[str]:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 _rebuild(connection, names)
+                _raise_marks(connection, lowered)
             except BaseException:
                 raw.rollback()
                 raise
@@ -81,3 +102,19 @@ def _rebuild(connection: Any, names: list[str]) -> None:
         raise IdRebuildError(
             f"table '{table}' row {rowid} refers to a missing row of '{parent}' "
             f"({len(broken)} such reference(s)); fix them, then run crm init-db again")
+
+
+def _lowered_marks(connection: Any, high_marks: dict[str, int]) -> dict[str, int]:
+    """The marks of `high_marks` that `sqlite_sequence` lacks or holds lower now."""
+    now = id_high_marks(connection)
+    return {name: mark for name, mark in high_marks.items() if now.get(name, -1) < mark}
+
+
+def _raise_marks(connection: Any, marks: dict[str, int]) -> None:
+    current = id_high_marks(connection)
+    for name, mark in marks.items():
+        if current.get(name, -1) >= mark:  # the rebuild found larger ids than the mark
+            continue
+        connection.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
+        connection.exec_driver_sql(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, mark))

@@ -484,3 +484,28 @@ def test_a_purpose_switched_off_before_the_click_is_named_the_others_recorded(ap
             "is not active.") in answer.get_data(as_text=True)
     assert [row[:2] for row in consent_rows(app, acme)] == [
         ("newsletter", ConsentState.GRANTED)]
+
+
+def test_an_erased_persons_links_do_not_open_the_next_visitors_submission(app, acme, web_form,
+                                                                          client, cli):
+    # Ana's submission and contact have the largest ids when she is erased; SQLite without
+    # AUTOINCREMENT handed both ids to the next visitor, whom Ana's signed links then opened
+    ana_mail = confirmed(app, client, web_form, ("newsletter",))
+    for args in (["plugins", "enable", "trash", "--tenant", "acme"],
+                 ["erase", "ana.novak@example.si", "--tenant", "acme"]):
+        result = cli.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    submit(client, [web_form["newsletter"], web_form["events"]], email="bor@example.si")
+    assert client.post(link(mails(app)[-1], "confirm")).status_code == 200
+    with app.app_context(), acme.scope():
+        assert db.session.scalars(select(FormSubmission.email)).all() == ["bor@example.si"]
+    for url in (link(ana_mail, "confirm"), link(ana_mail, "consents")):
+        for answer in (client.get(url), client.post(url, data={"consent": "1"})):
+            page = answer.get_data(as_text=True)
+            # the page of a link whose submission is gone: "This link is not valid"
+            assert answer.status_code == 400, (url, answer.status_code)
+            assert 'id="link-problem"' in page and "This link is not valid" in page
+            assert "bor@example.si" not in page and "Withdraw" not in page
+    with app.app_context(), acme.scope():
+        assert {c.state for c in db.session.scalars(select(Consent))} == {
+            ConsentState.GRANTED}
