@@ -208,3 +208,30 @@ def test_a_migration_that_rebuilds_a_table_keeps_its_ids_unused(empty_database_u
                              "VALUES ('c', 'C', 'UTC', '2026-01-01')")
         assert conn.exec_driver_sql("SELECT id FROM tenant WHERE slug = 'c'").scalar() == 3
     engine.dispose()
+
+
+def test_an_old_database_with_a_broken_reference_is_named_and_left_unchanged(
+        empty_database_url, tmp_path):
+    if not empty_database_url.startswith("sqlite"):
+        return  # PostgreSQL enforced its foreign keys all along and rebuilds nothing
+    _load_old_release(empty_database_url)
+    engine = sa.create_engine(empty_database_url)
+    with engine.begin() as conn:  # written once with foreign keys off
+        conn.exec_driver_sql("UPDATE contact SET company_id = 999 WHERE id = 1")
+    engine.dispose()
+    before = _snapshot(empty_database_url)
+    app = build_app(empty_database_url, tmp_path)
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert ("Error: The ids could not be made unique: table 'contact' row 1 refers to a "
+            "missing row of 'company' (1 such reference(s)); fix them, then run crm init-db "
+            "again.") in result.output
+    assert "Traceback" not in result.output
+    after = _snapshot(empty_database_url)
+    assert {name: after[name] for name in before} == before
+    assert [n for n, sql in _table_sql(empty_database_url).items()
+            if "AUTOINCREMENT" in (sql or "")] == []
+    check = app.test_cli_runner().invoke(args=["schema", "check"])
+    assert check.exit_code == 1
+    assert "table 'contact' reuses the ids of deleted rows (no AUTOINCREMENT); run crm " \
+           "init-db" in check.output
