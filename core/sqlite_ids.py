@@ -74,6 +74,7 @@ def add_autoincrement(engine: sa.Engine, tables: list[sa.Table],
         if not names and not lowered:
             return []
         raw = connection.connection.driver_connection
+        enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -85,7 +86,7 @@ def add_autoincrement(engine: sa.Engine, tables: list[sa.Table],
                 raise
             raw.commit()
         finally:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
             connection.rollback()
     return names
 
