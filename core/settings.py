@@ -10,6 +10,7 @@ refused with a message naming the setting, and nothing is saved.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,8 @@ class SettingError(ValueError):
 class Setting:
     """A per-tenant setting: key, type (`int`, `str`, `bool`), default, label for the admin
     page, optional bounds for numbers, a help text and, for text, the `kind` of value it
-    takes (checked when saved; an empty value is always accepted as "not set")."""
+    takes (checked when saved) and its longest length. An empty text is "not set": saving
+    it removes the tenant's value, and the default applies again."""
 
     key: str
     type: str
@@ -42,6 +44,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     kind: str = ""
+    max_length: int = 2000
 
     def parse(self, raw: Any) -> Any:
         """Return `raw` converted to the setting's type, or raise SettingError."""
@@ -64,7 +67,11 @@ class Setting:
             if self.maximum is not None and value > self.maximum:
                 raise SettingError(f"{self.label}: must be at most {self.maximum}")
             return value
-        return str(raw).strip()
+        text = str(raw).strip()
+        if len(text) > self.max_length:
+            raise SettingError(f"{self.label}: at most {self.max_length} characters "
+                               f"(this value has {len(text)})")
+        return text
 
 
 class SettingsRegistry:
@@ -92,11 +99,33 @@ class SettingsRegistry:
                                  f"{setting.kind} (for str settings: {sorted(self.kinds)})")
             if setting.key in bucket:
                 raise ValueError(f"setting {namespace}.{setting.key} declared twice")
+            problem = _default_problem(setting)
+            if problem:
+                raise ValueError(f"setting {namespace}.{setting.key}: {problem}")
             bucket[setting.key] = setting
 
     def spec(self, namespace: str, key: str) -> Setting:
         """Return the declaration of `namespace.key` or raise KeyError."""
         return self.declared[namespace][key]
+
+
+KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _default_problem(setting: Setting) -> str | None:
+    """What is wrong with a declaration's key or default (a default the Plugins page would
+    refuse to save), else None. A plugin's own kinds are checked when a value is saved."""
+    if not KEY.fullmatch(setting.key):
+        return "a key is lower-case letters, digits and '_', starting with a letter"
+    if setting.default is None or setting.default == "":
+        return None
+    try:
+        value = setting.parse(setting.default)
+    except SettingError as exc:
+        return f"the default does not fit ({exc})"
+    check = core_kinds().get(setting.kind)
+    problem = check(value) if check else None
+    return f"the default does not fit ({problem})" if problem else None
 
 
 def _registry() -> SettingsRegistry:
@@ -145,6 +174,10 @@ def set_setting(tenant_id: int, namespace: str, key: str, raw: Any) -> Any:
                 TenantSetting.namespace == namespace, TenantSetting.key == key
             )
         )
+        if value == "" and spec.type == "str":
+            if row is not None:
+                db.session.delete(row)
+            return spec.default
         if row is None:
             db.session.add(
                 TenantSetting(namespace=namespace, key=key, value=value, tenant_id=tenant_id)

@@ -43,6 +43,11 @@ _FOLD_LETTERS = str.maketrans(
 def sanitize_text(value: str) -> str:
     """Return `value` NFC-normalised, without NUL, the other C0 controls (tab, LF and CR are
     kept), C1 controls (U+0080-U+009F), lone surrogates and U+FFFE/U+FFFF."""
+    if type(value) is str and value.isascii():
+        # ASCII is NFC already, and printable ASCII holds none of the removed controls
+        # (most stored text: every text column's value passes here); a subclass (a StrEnum
+        # member) still comes back as a plain str below
+        return value if value.isprintable() else _UNSAFE_RE.sub("", value)
     # Remove first, then normalise: a control between a letter and its combining mark
     # would otherwise block the composition.
     return unicodedata.normalize("NFC", _UNSAFE_RE.sub("", value))
@@ -55,14 +60,26 @@ def sanitize_json(value: Any) -> Any:
         return sanitize_text(value)
     if isinstance(value, dict):
         return {
-            (sanitize_text(key) if isinstance(key, str) else key): sanitize_json(item)
+            (sanitize_text(key) if isinstance(key, str) else key): _sanitized_item(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [sanitize_json(item) for item in value]
+        return [_sanitized_item(item) for item in value]
     if isinstance(value, tuple):
-        return tuple(sanitize_json(item) for item in value)
+        return tuple(_sanitized_item(item) for item in value)
     return value
+
+
+_LEAVES = frozenset({type(None), bool, int, float})
+
+
+def _sanitized_item(item: Any) -> Any:
+    # the usual leaves of a document (snapshots are mostly None, numbers and plain text)
+    # without a second call
+    kind = type(item)
+    if kind is str:
+        return sanitize_text(item)
+    return item if kind in _LEAVES else sanitize_json(item)
 
 
 def xml_safe(value: str, replacement: str = "\ufffd") -> str:
@@ -77,6 +94,8 @@ def search_key(*parts: str | None) -> str:
     in ASCII and whitespace collapsed to single spaces. Use it for stored keys and for the
     query alike, so a LIKE comparison matches."""
     text = sanitize_text(" ".join(part for part in parts if part))
+    if text.isascii():  # nothing to decompose, strip or spell out; casefold is lower()
+        return " ".join(text.lower().split())
     # NFKD before casefold as well as after: compatibility forms such as U+210C
     # (black-letter H) only become a cased letter once decomposed.
     text = unicodedata.normalize("NFKD", text).casefold()

@@ -31,7 +31,10 @@ class PluginsView(CrmViewMixin, BaseView):
         """The list of plugins with their settings."""
         return self._page({}, 200)
 
-    def _page(self, errors: dict[str, list[str]], status: int) -> Any:
+    def _page(self, errors: dict[str, dict[str, str]], status: int,
+              submitted: dict[str, dict[str, Any]] | None = None) -> Any:
+        """The page; `errors` {plugin: {setting key: message}} of a refused save, whose
+        `submitted` values {plugin: {key: value}} are shown again for correcting."""
         host = _host()
         tenant_id = current_user.tenant_id
         enabled = host.enabled_for(tenant_id)
@@ -39,6 +42,7 @@ class PluginsView(CrmViewMixin, BaseView):
         for info in sorted(host.available.values(), key=lambda i: i.name):
             declared = host.settings.declared.get(info.name, {}) if info.installed else {}
             values = all_settings(tenant_id, info.name) if declared else {}
+            values.update((submitted or {}).get(info.name, {}))
             rows.append({
                 "name": info.name,
                 "version": info.version,
@@ -80,17 +84,19 @@ class PluginsView(CrmViewMixin, BaseView):
         declared = host.settings.declared.get(name) if name in host.installed else None
         if not declared:
             abort(404)
-        problems = []
+        problems: dict[str, str] = {}
+        typed: dict[str, Any] = {}
         for key, spec in declared.items():
             raw = ("on" if key in request.form else "off") if spec.type == "bool" else (
                 request.form.get(key, ""))
+            typed[key] = key in request.form if spec.type == "bool" else raw
             try:
                 set_setting(current_user.tenant_id, name, key, raw)
             except SettingError as exc:
-                problems.append(str(exc))
+                problems[key] = str(exc)
         if problems:
             db.session.rollback()
-            return self._page({name: problems}, 400)
+            return self._page({name: problems}, 400, {name: typed})
         db.session.commit()
         flash(f"Saved the settings of {name}.", "success")
         return redirect(self.get_url(".index"))

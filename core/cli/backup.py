@@ -40,7 +40,7 @@ def list_() -> None:
 
 
 @backup.command("prune")
-@click.option("--keep-days", type=click.IntRange(min=0), default=30, show_default=True,
+@click.option("--keep-days", type=click.IntRange(0, 36500), default=30, show_default=True,
               help="Delete archives older than this many days.")
 def prune(keep_days: int) -> None:
     """Delete backups older than --keep-days (deleted data lives in backups at most that long)."""

@@ -26,6 +26,7 @@ from core.events import EventContext, emit, has_listeners
 from core.models import Contact
 from plugins.gdpr_consents.consents import (
     consent_event,
+    consent_fields,
     grant_fields,
     grant_kind,
     known_sources,
@@ -86,6 +87,7 @@ class ConsentBatch:
     def __init__(self, ctx: EventContext) -> None:
         self.ctx = ctx
         self.sources = known_sources(ctx)
+        self.field_specs = consent_fields(ctx)
         self._consents: dict[tuple[int, int], Consent | NewConsent] = {}
         self._changes: list[_Change] = []
         self._codes: dict[int, str] = {}
@@ -113,7 +115,7 @@ class ConsentBatch:
         values = grant_fields(self.ctx, contact, purpose, when, source=source,
                               source_detail=source_detail, duration_months=duration_months,
                               expires_at=expires_at, use_default=use_default,
-                              sources=self.sources)
+                              sources=self.sources, field_specs=self.field_specs)
         kind = grant_kind(self.ctx, self.consent(contact, purpose), when)
         if kind is not None:
             self._change(contact, purpose, kind, when, reason, values)

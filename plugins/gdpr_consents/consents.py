@@ -132,11 +132,13 @@ def consent_fields(ctx: EventContext) -> list[dict[str, Any]]:
     return [found[name] for name in sorted(found)]
 
 
-def _check_fields(ctx: EventContext, source: str, given: dict[str, Any]) -> dict[str, str]:
+def _check_fields(ctx: EventContext, source: str, given: dict[str, Any],
+                  specs: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """Return the extra field values a consent from `source` carries, checked: a required
-    one must be filled, and each filled one must pass its plugin's check."""
+    one must be filled, and each filled one must pass its plugin's check. `specs` are the
+    tenant's `consent_fields` when the caller has them already (an import asks once)."""
     values: dict[str, str] = {}
-    for spec in consent_fields(ctx):
+    for spec in consent_fields(ctx) if specs is None else specs:
         if source not in spec["sources"]:
             continue
         value = str(given.get(spec["name"]) or "").strip()
@@ -522,6 +524,7 @@ def grant_fields(
     use_default: bool = True,
     sources: dict[str, dict[str, Any]] | None = None,
     fields: dict[str, Any] | None = None,
+    field_specs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Check a grant of `purpose` by `contact` given at `when` (the expiry, the source and
     its required fields, the purpose being active, `crm_consent_rules`) and return the
@@ -529,14 +532,15 @@ def grant_fields(
     but a new notice text (added to the session). `grant` and the import's batches both
     call it, so a consent is checked the same way however it arrives. `extra_fields` holds
     the checked values of the extra fields plugins add for the source (`fields`), which
-    go to the event's payload, not to the consent."""
+    go to the event's payload, not to the consent. `sources` and `field_specs` are the
+    tenant's `known_sources` and `consent_fields` when the caller has them already."""
     months, until = _expiry(ctx, when, duration_months, expires_at, purpose,
                             use_default=use_default)
     code = check_source(ctx, source, {
         "source_detail": source_detail, "ip": ip, "user_agent": user_agent,
         "notice_version": notice_version, "notice_text": notice_text, "proof": has_proof,
     }, sources)
-    extra = _check_fields(ctx, code, fields or {})
+    extra = _check_fields(ctx, code, fields or {}, field_specs)
     if not purpose.active:
         raise ConsentInputError("purpose", f"the purpose '{purpose.code}' is not active.")
     reasons = [r for found in emit("crm_consent_rules", ctx, contact=contact,

@@ -318,6 +318,10 @@ def save_segment(ctx: EventContext, name: str, spec: SegmentSpec) -> Segment:
     name = (name or "").strip()
     if not name:
         raise ConsentInputError("name", "a saved segment needs a name.")
+    longest = Segment.__table__.c.name.type.length
+    if len(name) > longest:
+        raise ConsentInputError("name", f"at most {longest} characters (this name has "
+                                        f"{len(name)}).")
     if db.session.scalar(select(Segment.id).where(Segment.name == name)) is not None:
         raise ConsentInputError("name", f"a segment '{name}' exists already.")
     segment = Segment(

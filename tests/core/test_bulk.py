@@ -95,3 +95,21 @@ def test_another_tenants_rows_and_no_scope_are_refused(app, tenant_a, tenant_b):
 def test_nothing_to_insert_sends_nothing(app, tenant_a):
     with app.app_context(), tenant_scope(tenant_a.id):
         assert insert_records(context(), Contact, [], _label) == []
+
+
+def test_none_values_are_stored_as_null_and_defaults_apply_and_the_report_keeps_them(
+        app, tenant_a):
+    recorder = CreatedRecorder()
+    app.extensions["crm"]["plugins"].pm.register(recorder, name="created_recorder")
+    rows = [{**row, "phone": None, "notes": None, "first_name": None} for row in _rows(2)]
+    rows[1]["phone"] = "+386 1 234 5678"  # phone: None in one row only
+    with app.app_context(), tenant_scope(tenant_a.id):
+        ids = insert_records(context(), Contact, rows, _label)
+        db.session.commit()
+        stored = {c.id: c for c in db.session.scalars(select(Contact))}
+    assert [stored[i].phone for i in ids] == [None, "+386 1 234 5678"]
+    assert [stored[i].notes for i in ids] == [None, None]
+    assert [stored[i].first_name for i in ids] == ["", ""]  # the column's default
+    assert [stored[i].created_at is not None for i in ids] == [True, True]
+    values = recorder.bulk[0][0].values
+    assert values["notes"] is None and values["phone"] is None

@@ -45,3 +45,19 @@ def test_an_unknown_kind_or_a_kind_on_a_number_is_refused_at_declaration():
     registry.declare("sample", [Setting("shade", "str", "", "Shade", kind="colour")])
     with pytest.raises(ValueError, match="setting kind url of other is already defined"):
         registry.add_kinds("other", {"url": lambda value: None})
+
+
+@pytest.mark.parametrize(("setting", "problem"), [
+    (Setting("big", "int", 50, "Big", minimum=1, maximum=10),
+     "setting sample.big: the default does not fit (Big: must be at most 10)"),
+    (Setting("site", "str", "javascript:alert(1)", "Site", kind="url"),
+     "setting sample.site: the default does not fit ('javascript:alert(1)' is not an http or "
+     "https address)"),
+    (Setting("bad key!", "str", "", "Bad"),
+     "setting sample.bad key!: a key is lower-case letters, digits and '_', starting with a "
+     "letter"),
+])
+def test_a_declaration_whose_default_the_page_would_refuse_stops_the_boot(setting, problem):
+    with pytest.raises(ValueError) as refused:
+        SettingsRegistry().declare("sample", [setting])
+    assert str(refused.value) == problem

@@ -1,5 +1,7 @@
 """Behaviour of the project's one text sanitizer and the search key."""
 
+import enum
+
 import pytest
 
 from core.text import sanitize_json, sanitize_text, search_key, xml_safe
@@ -15,6 +17,20 @@ def test_sanitize_text_keeps_tab_newline_and_carriage_return():
 
 def test_sanitize_text_removes_c1_controls_surrogates_and_non_characters():
     assert sanitize_text("a\x80b\x9fc\ud800d\udfffe\ufffef\uffff") == "abcdef"
+
+
+def test_sanitize_text_keeps_printable_ascii_and_delete_and_strips_its_controls():
+    assert sanitize_text("Ana Novak <ana@firma.si> ~!\x7f") == "Ana Novak <ana@firma.si> ~!\x7f"
+    assert sanitize_text("Ana\x00\x1b Novak\t") == "Ana Novak\t"
+
+
+def test_sanitize_text_returns_a_plain_str_for_a_str_subclass():
+    class Code(enum.StrEnum):
+        GRANTED = "granted"
+
+    cleaned = sanitize_text(Code.GRANTED)
+    assert cleaned == "granted"
+    assert type(cleaned) is str
 
 
 def test_sanitize_text_normalises_to_nfc():
@@ -71,6 +87,8 @@ def test_xml_safe_keeps_emoji_and_whitespace():
         (("Straße",), "strasse"),
         (("Þór",), "thor"),
         (("  Ana ", None, "", "Novak\t\n  d.o.o. "), "ana novak d.o.o."),
+        (("ANA", "Novak", "Ana.Novak@Firma.SI"), "ana novak ana.novak@firma.si"),
+        (("Ana\x00", "\x1fNovak"), "ana novak"),
         ((), ""),
     ],
 )
@@ -82,3 +100,9 @@ def test_search_key_of_a_query_matches_the_stored_key():
     stored = search_key("Žiga", "Černe", "žiga.cerne@firma.si")
     query = search_key("  CERNE ")
     assert query in stored
+
+
+def test_search_key_of_ascii_text_is_the_same_as_through_unicode_folding():
+    # ASCII text takes a short cut; the full folding must give the same key
+    for text in ["Ana NOVAK", "o'Brien-Smith  d.o.o.", "X\tY\r\nZ", "K.-H. Müller"]:
+        assert search_key(text) == search_key(text + " ́").rstrip()

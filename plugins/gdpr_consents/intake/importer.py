@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.bulk import insert_records
 from core.clock import zone
 from core.db import db
-from core.emails import InvalidEmail, normalize_email
-from core.events import EventContext, emit
+from core.emails import EmailNormalizer, InvalidEmail
+from core.events import EventContext, emit, has_listeners
 from core.models import Contact, Tag
 from core.models.crm import person_label
 from core.text import search_key
@@ -62,7 +62,7 @@ class ImportRefused(ValueError):
     str() is one sentence naming the file."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """What one row did (or would do): its changes, or its errors."""
 
@@ -138,7 +138,7 @@ class _Options:
     date_format: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _SheetRow:
     """One read and checked row of a consent sheet, waiting for its chunk."""
 
@@ -224,9 +224,11 @@ class _Run:
         self.purposes: dict[str, Purpose | None] = {}
         self.batch = ConsentBatch(ctx)
         # a sheet names each person once per purpose: check an address and ask whether it
-        # is suppressed once per import
+        # is suppressed once per import (and each domain once: `EmailNormalizer`)
+        self._normalize = EmailNormalizer()
         self._addresses: dict[str, str | InvalidEmail] = {}
         self._suppressed: dict[str, str | None] = {}
+        self._suppression = has_listeners("crm_is_suppressed", ctx)
 
     # --- shared steps ---------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class _Run:
         found = self._addresses.get(text)
         if found is None:
             try:
-                found = normalize_email(text)
+                found = self._normalize(text)
             except InvalidEmail as exc:
                 found = exc
             self._addresses[text] = found
@@ -246,6 +248,8 @@ class _Run:
         return found
 
     def suppressed(self, email: str) -> str | None:
+        if not self._suppression:  # no enabled plugin keeps a ledger of erased addresses
+            return None
         if email not in self._suppressed:
             self._suppressed[email] = emit("crm_is_suppressed", self.ctx, email=email)
         return self._suppressed[email]
@@ -287,7 +291,7 @@ class _Run:
     # --- a generic consent sheet: read row by row, written a chunk at a time ------------------
 
     def sheet_chunk(self, sheet: Sheet, columns: dict[str, int],
-                    rows: list[tuple[int, list[Any]]]) -> list[RowResult]:
+                    rows: list[tuple[int, tuple[Any, ...]]]) -> list[RowResult]:
         """Import a chunk of a consent sheet's rows with a few statements: contacts looked
         up and created together, the consents of the chunk through one `ConsentBatch`."""
         results: list[RowResult] = []
@@ -314,7 +318,7 @@ class _Run:
         return results
 
     def sheet_row(self, sheet: Sheet, columns: dict[str, int], number: int,
-                  values: list[Any]) -> _SheetRow:
+                  values: tuple[Any, ...]) -> _SheetRow:
         """Read and check one row of a consent sheet (nothing is looked up but the
         purpose and the suppression of its address)."""
         def cell(name: str) -> Any:
@@ -440,7 +444,7 @@ class _Run:
     # --- a Mailchimp audience export ------------------------------------------------------
 
     def mailchimp_row(self, sheet: Sheet, status: str, purpose: Purpose, number: int,
-                      values: list[Any]) -> RowResult:
+                      values: tuple[Any, ...]) -> RowResult:
         def cell(name: str) -> Any:
             index = mailchimp.column(sheet, name)
             return values[index] if index is not None and index < len(values) else None

@@ -41,11 +41,13 @@ class Limits:
 @dataclass
 class Sheet:
     """One table of a file: its name (file or member name), headers and data rows
-    (numbered as a spreadsheet program shows them: the header is row 1)."""
+    (numbered as a spreadsheet program shows them: the header is row 1). A row is a tuple
+    of its values: the garbage collector stops tracking a tuple of plain values, and a
+    large sheet stays in memory for the whole import."""
 
     name: str
     headers: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
     epoch: datetime = CALENDAR_WINDOWS_1900
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     """{(row, column index): formula} of the cells that hold a formula and no value."""
@@ -71,7 +73,7 @@ def _table(name: str, rows: Iterator[Any], limits: Limits, epoch: datetime) -> S
     headers: list[str] | None = None
     sheet = Sheet(name, [], epoch=epoch)
     for number, values in enumerate(rows, start=1):
-        values = list(values)
+        values = tuple(values)
         if _blank(values):
             continue
         if headers is None:
@@ -139,7 +141,11 @@ def _formulas_without_value(data: bytes, table: Sheet) -> dict[tuple[int, int], 
 
 
 def decode(name: str, data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (a BOM is dropped), else Windows-1250."""
+    """Decode CSV bytes: UTF-8 (a BOM is dropped), else Windows-1250; UTF-16 (Excel's
+    "Unicode text", known by its BOM) is refused with what to do."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(f"{name}: the text is UTF-16 (\"Unicode text\"); save it as "
+                          "CSV UTF-8.")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

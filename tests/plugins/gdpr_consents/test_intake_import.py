@@ -193,6 +193,14 @@ def test_dry_run_lists_changes_and_stores_nothing(actx):
     assert event_count() == 0
 
 
+def test_a_utf16_csv_is_refused_with_what_to_do(actx):
+    data = "Email,Purpose\r\nana@example.si,sms\r\n".encode("utf-16")
+    with pytest.raises(ImportRefused, match=r'^u\.csv: the text is UTF-16 \("Unicode text"\); '
+                       r"save it as CSV UTF-8\.$"):
+        run_import(actx.ctx(), "u.csv", data)
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
 def test_windows_1250_comma_csv_and_date_format(actx):
     data = "Email,Ime,Priimek,Namen,Datum,Soglasje\r\nzan@example.si,Žan,Čop,sms,1/2/2024,x\r\n"
     run_import(actx.ctx(), "w.csv", data.encode("cp1250"), date_format="mdy")

@@ -169,6 +169,9 @@ def test_saved_segments_are_evaluated_when_used(actx, people):
     db.session.commit()
     with pytest.raises(ConsentInputError, match="exists already"):
         segments.save_segment(ctx, "Newsletter with roles", spec)
+    with pytest.raises(ConsentInputError, match=r"^name: at most 128 characters \(this name "
+                       r"has 1000\)\.$"):
+        segments.save_segment(ctx, "X" * 1000, spec)
     db.session.rollback()
     again = segments.spec_of(ctx, segments.get_segment(saved.id), as_of="2025-02-15")
     assert segments.count(ctx, again) == 4

@@ -26,6 +26,10 @@ def test_the_plugins_page_names_each_bad_setting_and_saves_nothing(app, acme, te
     assert ("Privacy policy URL (consent receipts): 'javascript:alert(1)' is not an http or "
             "https address") in page
     assert "Controller e-mail (receipts): 'garbage' is not a valid e-mail address" in page
+    # what the admin typed stays on the page, the refused fields marked
+    assert 'name="controller_contact" value="Ana"' in page
+    assert 'name="jurisdiction" value="SI"' in page
+    assert page.count('is-invalid"') == 2  # policy_url, controller_email
     with app.app_context():
         saved = all_settings(acme.id, "gdpr_consents")
         assert (saved["policy_url"], saved["controller_email"], saved["expiring_days"]) == (
@@ -58,3 +62,25 @@ def test_the_command_names_the_bad_setting_and_saves_nothing(app, acme, cli):
     assert ok.exit_code == 0, ok.output
     with app.app_context():
         assert all_settings(acme.id, "gdpr_consents")["controller_url"] == "https://www.acme.si"
+
+
+def test_an_empty_text_brings_the_default_back_and_a_long_one_is_refused(app, acme, cli):
+    def saved(key):
+        with app.app_context():
+            return all_settings(acme.id, "gdpr_consents")[key]
+
+    default = saved("language")
+    assert cli.invoke(args=["plugins", "set", "gdpr_consents", "language", "en",
+                            "--tenant", "acme"]).exit_code == 0
+    assert saved("language") == "en"
+    cleared = cli.invoke(args=["plugins", "set", "gdpr_consents", "language", "",
+                               "--tenant", "acme"])
+    assert cleared.exit_code == 0, cleared.output
+    assert saved("language") == default
+    long = cli.invoke(args=["plugins", "set", "gdpr_consents", "jurisdiction", "J" * 100_000,
+                            "--tenant", "acme"])
+    assert long.exit_code == 1
+    assert long.output.startswith("Error: ") and long.output.endswith(
+        "at most 2000 characters (this value has 100000)\n")
+    assert "JJJJ" not in long.output
+    assert saved("jurisdiction") != "J" * 100_000

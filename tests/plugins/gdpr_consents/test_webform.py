@@ -142,7 +142,8 @@ def test_rate_limits_per_address_and_per_ip(app, acme, web_form, client):
     assert submit(client, newsletter, ip="192.0.2.2").status_code == 200
     limited = submit(client, newsletter, ip="192.0.2.3")
     assert limited.status_code == 429
-    assert "Too many submissions" in limited.get_data(as_text=True)
+    assert limited.headers["Retry-After"] == "3600"
+    assert "please try again in 60 minute(s)" in limited.get_data(as_text=True)
 
     for n in range(3):
         assert submit(client, newsletter, email=f"p{n}@example.si").status_code == 200
@@ -509,3 +510,17 @@ def test_an_erased_persons_links_do_not_open_the_next_visitors_submission(app, a
     with app.app_context(), acme.scope():
         assert {c.state for c in db.session.scalars(select(Consent))} == {
             ConsentState.GRANTED}
+
+
+def test_an_expired_consents_link_says_how_to_withdraw_without_a_new_consent(
+        app, acme, web_form, client, monkeypatch):
+    app.config["WEBFORM_MANAGE_MAX_AGE"] = 3600
+    manage = link(confirmed(app, client, web_form), "consents")
+    late = clock.utcnow() + timedelta(hours=2)
+    monkeypatch.setattr(clock, "utcnow", lambda: late)
+    answer = client.get(manage)
+    assert answer.status_code == 410
+    page = answer.get_data(as_text=True)
+    assert "open the link in the latest e-mail or consent receipt from us" in page
+    assert "withdrawing never needs a new consent" in page
+    assert "fill in the form again" not in page

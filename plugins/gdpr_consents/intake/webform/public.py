@@ -40,7 +40,7 @@ from core.settings import get_setting
 from plugins.gdpr_consents import PLUGIN
 from plugins.gdpr_consents import consents as consent_logic
 from plugins.gdpr_consents.errors import ConsentInputError
-from plugins.gdpr_consents.intake.webform import flow, tokens
+from plugins.gdpr_consents.intake.webform import flow, throttle, tokens
 from plugins.gdpr_consents.intake.webform.models import WebForm
 
 blueprint = Blueprint("gdpr_consents_forms", __name__)
@@ -63,9 +63,11 @@ def _page(name: str, status: int = 200, **values: Any) -> tuple[str, int]:
     return render_template(TEMPLATES + name, tenant=request_tenant(), **values), status
 
 
-def _link_problem(exc: Exception) -> tuple[str, int]:
+def _link_problem(exc: Exception, manage: bool = False) -> tuple[str, int]:
+    """The page of a link that expired (410) or is not valid (400); `manage` for a link to
+    the person's consents, whose page says how to withdraw without a new consent."""
     expired = isinstance(exc, tokens.LinkExpired)
-    return _page("link_problem.html", 410 if expired else 400, expired=expired)
+    return _page("link_problem.html", 410 if expired else 400, expired=expired, manage=manage)
 
 
 def _form(form_slug: str) -> WebForm:
@@ -98,9 +100,11 @@ def web_form(tenant: str, form_slug: str) -> Any:
                      chosen=request.form.getlist("purposes"), errors=outcome.errors)
     if outcome.limited:
         db.session.rollback()
-        return _page("message.html", 429, title="Too many submissions",
-                     message="Too many submissions from this address or network; please "
-                             "try again in an hour.")
+        window = throttle.window_seconds()
+        body, status = _page("message.html", 429, title="Too many submissions",
+                             message="Too many submissions from this address or network; "
+                                     f"please try again in {max(1, window // 60)} minute(s).")
+        return body, status, {"Retry-After": str(window)}
     db.session.commit()
     return _page("message.html", title="Check your e-mail",
                  message="If the address can receive mail from us, a message with a "
@@ -136,7 +140,7 @@ def consents(tenant: str, token: str) -> Any:
     try:
         contact = flow.contact_of(token, ref.id)
     except (tokens.LinkExpired, tokens.LinkInvalid) as exc:
-        return _link_problem(exc)
+        return _link_problem(exc, manage=True)
     ctx = context()
     status, notice = 200, None
     if request.method == "POST":

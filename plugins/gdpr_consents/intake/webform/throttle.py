@@ -30,6 +30,12 @@ def _setting(name: str) -> int:
     return int(current_app.config.get(name) or DEFAULTS[name])
 
 
+def window_seconds() -> int:
+    """How long the rate limits count submissions (`CRM_WEBFORM_WINDOW_SECONDS`): a refused
+    visitor's Retry-After."""
+    return _setting("WEBFORM_WINDOW_SECONDS")
+
+
 def _key(scope: str, value: str) -> str:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, f"webform:{scope}:{value}".encode(), hashlib.sha256).hexdigest()
