@@ -4,6 +4,8 @@
 `db.init_app(app)` is called by `create_app()`, so two apps in one process stay apart.
 Every `Mapped[str]` column sanitizes its text on the way in and every `Mapped[datetime]`
 column stores UTC and comes back timezone-aware, on SQLite as on PostgreSQL.
+Every table with a single integer primary key never reuses an id, on SQLite too (see
+`never_reuses_ids`): an erased person's id must not pass to the next record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import JSON, DateTime, MetaData, String, Text, types
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Table, Text, types
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from core.text import sanitize_json, sanitize_text
@@ -86,8 +88,38 @@ class SafeJSON(types.TypeDecorator):
         return None if value is None else sanitize_json(value)
 
 
-class Base(DeclarativeBase):
-    """Declarative base: constraint naming convention and the project's column types."""
+def has_single_integer_key(table: Table) -> bool:
+    """True when `table`'s primary key is one integer column (a row id the database hands
+    out)."""
+    keys = list(table.primary_key.columns)
+    return len(keys) == 1 and isinstance(keys[0].type, Integer) and not keys[0].foreign_keys
+
+
+def never_reuses_ids(table: Table) -> None:
+    """Declare that `table` never hands out the id of a deleted row again.
+
+    PostgreSQL sequences never go back; SQLite's plain `INTEGER PRIMARY KEY` reuses the
+    largest deleted id unless the table has AUTOINCREMENT (`sqlite_autoincrement`). Every
+    model's table gets this from `Base`; `core.sqlite_ids` converts existing tables."""
+    if has_single_integer_key(table):
+        table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+class IdsNeverReused:
+    """Mixin of `Base`: every mapped table is marked with `never_reuses_ids` (a mixin, not
+    a method of `Base`, because Flask-SQLAlchemy builds `db.Model` from `Base`'s bases)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Map the model, then mark its table as one that never reuses ids."""
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if isinstance(table, Table):
+            never_reuses_ids(table)
+
+
+class Base(IdsNeverReused, DeclarativeBase):
+    """Declarative base: constraint naming convention, the project's column types, and
+    ids that are never reused (`never_reuses_ids`) on every table, core or plugin."""
 
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),

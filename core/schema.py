@@ -1,7 +1,8 @@
 """The schema under Alembic: the core's branch plus one branch per installed plugin.
 
 `crm init-db` calls `upgrade()`, which creates a new database or brings an existing one up
-to date; running it again changes nothing.
+to date (on SQLite it then gives every table with one integer key AUTOINCREMENT, see
+`core.sqlite_ids`); running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from flask import Flask, current_app
 
 from core.db import db
 from core.models import CORE_TABLES
+from core.sqlite_ids import (
+    IdRebuildError,
+    add_autoincrement,
+    id_high_marks,
+    tables_reusing_ids,
+)
 
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_BRANCH = "core"
@@ -114,6 +121,7 @@ def upgrade(app: Flask | None = None) -> None:
         cfg = _config(app, connection)
         known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
         stored = set(MigrationContext.configure(connection).get_current_heads())
+        high_marks = id_high_marks(connection)
         set_aside = sorted(stored - known)
         versions = sa.table("alembic_version", sa.column("version_num"))
         if set_aside:
@@ -121,6 +129,11 @@ def upgrade(app: Flask | None = None) -> None:
         command.upgrade(cfg, "heads")
         for revision in set_aside:
             connection.execute(versions.insert().values(version_num=revision))
+    with app.app_context():
+        try:
+            add_autoincrement(db.engine, app_tables(app), high_marks)
+        except IdRebuildError as exc:
+            raise SchemaError(f"The ids could not be made unique: {exc}.") from exc
 
 
 def current_revisions(app: Flask | None = None) -> set[str]:
@@ -162,6 +175,10 @@ def schema_problems(app: Flask | None = None) -> list[str]:
     without_branch = {name for name, owner in owned_tables(app).items()
                       if owner not in migration_dirs(app)}
     diffs = schema_differences(app)
+    with app.app_context(), db.engine.connect() as connection:
+        problems += [f"table '{name}' reuses the ids of deleted rows (no AUTOINCREMENT); "
+                     "run crm init-db" for name in tables_reusing_ids(connection,
+                                                                      app_tables(app))]
     added = {d[1].name for d in diffs if isinstance(d, tuple) and d[0] == "add_table"}
     for diff in diffs:
         if isinstance(diff, tuple) and diff[0] == "add_table":

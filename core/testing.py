@@ -137,6 +137,7 @@ def _empty_all_tables(app: Flask) -> None:
             else:
                 for table in tables:
                     conn.execute(table.delete())
+                conn.exec_driver_sql("DELETE FROM sqlite_sequence")  # as RESTART IDENTITY
 
 
 def fresh_app(database_url: str, instance_dir: Path, migrated: set[str] | None = None,

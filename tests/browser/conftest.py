@@ -95,7 +95,7 @@ def page():
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the Python package playwright is not installed")
     with sync_playwright() as playwright:
@@ -103,6 +103,7 @@ def page():
         try:
             context = browser.new_context(locale="sl-SI")
             context.set_default_timeout(15_000)
+            expect.set_options(timeout=15_000)  # a busy machine (CI) renders slowly
             yield context.new_page()
         finally:
             browser.close()

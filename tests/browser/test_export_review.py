@@ -50,6 +50,7 @@ def test_review_untick_and_download(live_server, page, tmp_path):
     page.goto(f"{base}/admin/contacts/details/?id={ann_id}")
     page.click("#export-personal-data")
     expect(page).to_have_url(re.compile(rf"/admin/export/contact/{ann_id}$"))
+    page.wait_for_load_state()  # the review's script listens to the boxes once loaded
     expect(page.locator("#export-title")).to_contain_text("Ann Kos Čšž")
     activities = page.locator("fieldset[data-key=activities]")
     expect(activities.locator("tr.export-item")).to_have_count(2)

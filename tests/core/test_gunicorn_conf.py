@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import core
+
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+# run as a file: pytest's assertion rewriter, which loads the `core` package when its test
+# fixtures plugin is active, cannot hand runpy a module's code
+CONF = str(Path(core.__file__).with_name("gunicorn_conf.py"))
 
 
 def test_the_config_binds_locally_logs_no_access_lines_and_defaults_to_production(monkeypatch):
@@ -17,7 +22,7 @@ def test_the_config_binds_locally_logs_no_access_lines_and_defaults_to_productio
                if k not in ("CRM_ENV_NAME", "CRM_LOG_FORMAT")}
     monkeypatch.setattr(os, "environ", environ)
 
-    settings = runpy.run_module("core.gunicorn_conf")
+    settings = runpy.run_path(CONF)
 
     assert settings["bind"] == "127.0.0.1:8000"
     assert settings["workers"] == 4
@@ -29,7 +34,7 @@ def test_the_config_binds_locally_logs_no_access_lines_and_defaults_to_productio
 def test_the_environment_still_wins_over_the_production_defaults(monkeypatch):
     environ = {**os.environ, "CRM_ENV_NAME": "staging", "CRM_LOG_FORMAT": "text"}
     monkeypatch.setattr(os, "environ", environ)
-    runpy.run_module("core.gunicorn_conf")
+    runpy.run_path(CONF)
     assert (environ["CRM_ENV_NAME"], environ["CRM_LOG_FORMAT"]) == ("staging", "text")
 
 

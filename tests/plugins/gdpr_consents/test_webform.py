@@ -487,6 +487,31 @@ def test_a_purpose_switched_off_before_the_click_is_named_the_others_recorded(ap
         ("newsletter", ConsentState.GRANTED)]
 
 
+def test_an_erased_persons_links_do_not_open_the_next_visitors_submission(app, acme, web_form,
+                                                                          client, cli):
+    # Ana's submission and contact have the largest ids when she is erased; SQLite without
+    # AUTOINCREMENT handed both ids to the next visitor, whom Ana's signed links then opened
+    ana_mail = confirmed(app, client, web_form, ("newsletter",))
+    for args in (["plugins", "enable", "trash", "--tenant", "acme"],
+                 ["erase", "ana.novak@example.si", "--tenant", "acme"]):
+        result = cli.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    submit(client, [web_form["newsletter"], web_form["events"]], email="bor@example.si")
+    assert client.post(link(mails(app)[-1], "confirm")).status_code == 200
+    with app.app_context(), acme.scope():
+        assert db.session.scalars(select(FormSubmission.email)).all() == ["bor@example.si"]
+    for url in (link(ana_mail, "confirm"), link(ana_mail, "consents")):
+        for answer in (client.get(url), client.post(url, data={"consent": "1"})):
+            page = answer.get_data(as_text=True)
+            # the page of a link whose submission is gone: "This link is not valid"
+            assert answer.status_code == 400, (url, answer.status_code)
+            assert 'id="link-problem"' in page and "This link is not valid" in page
+            assert "bor@example.si" not in page and "Withdraw" not in page
+    with app.app_context(), acme.scope():
+        assert {c.state for c in db.session.scalars(select(Consent))} == {
+            ConsentState.GRANTED}
+
+
 def test_an_expired_consents_link_says_how_to_withdraw_without_a_new_consent(
         app, acme, web_form, client, monkeypatch):
     app.config["WEBFORM_MANAGE_MAX_AGE"] = 3600

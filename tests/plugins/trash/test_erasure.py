@@ -14,10 +14,12 @@ from core.events import emit
 from core.models import Activity, Attachment, Contact
 from core.records import delete_record
 from core.scoping import including_deleted, tenant_scope
+from plugins.audit.models import AuditEntry
 from plugins.gdpr_consents.intake import webhooks
 from plugins.gdpr_consents.models import Consent
 from plugins.trash import ledger
 from plugins.trash.models import TrashErasure, TrashUnit
+from tests.support import csrf_token, logged_in
 
 from .conftest import every_text_value, make_person, switch, trashed_row, visible
 
@@ -189,3 +191,37 @@ def test_an_erased_person_does_not_come_back_through_an_import_or_a_webhook(app,
         assert person.email not in emails and "mia.kos@firma.si" in emails
     assert person.email not in every_text_value(app)
     assert "Novak" not in every_text_value(app)
+
+
+def test_a_new_contact_gets_a_new_id_and_none_of_the_erased_persons_history(app, cli, acme):
+    # SQLite without AUTOINCREMENT gave the next contact the erased one's id (the largest),
+    # and with it the erased person's audit trail on the History panel
+    with app.app_context():
+        make_person(acme, links=False)
+    admin = logged_in(app, acme.logins.admin_email)
+
+    def create(first: str, last: str, email: str) -> int:
+        answer = admin.post("/admin/contacts/new/", data={
+            "first_name": first, "last_name": last, "email": email,
+            "csrf_token": csrf_token(admin, "/admin/contacts/new/")})
+        assert answer.status_code == 302
+        with app.app_context(), tenant_scope(acme.id):
+            return db.session.scalar(select(Contact.id).where(Contact.email == email))
+
+    erased_id = create("Ema", "Erased", "ema.erased@firma.si")
+    admin.get(f"/admin/contacts/details/?id={erased_id}")  # a "viewed" entry too
+    with app.app_context(), tenant_scope(acme.id), including_deleted():
+        assert erased_id == db.session.scalar(select(func.max(Contact.id)))
+    result = cli.invoke(args=["erase", "ema.erased@firma.si", "--tenant", "acme"])
+    assert result.exit_code == 0, result.output
+
+    new_id = create("Nik", "Novi", "nik.novi@firma.si")
+    assert new_id > erased_id
+    with app.app_context(), tenant_scope(acme.id):
+        trail = db.session.execute(select(AuditEntry.action, AuditEntry.label).where(
+            AuditEntry.target_type == "contact", AuditEntry.target_id == new_id)).all()
+    assert trail == [("created", "Nik Novi")]
+    html = admin.get(f"/admin/contacts/details/?id={new_id}").get_data(as_text=True)
+    history = html[html.index('data-plugin="audit"'):]
+    assert "created contact" in history and "Nik Novi" in history
+    assert "purged" not in history and "erased" not in history and "Ema" not in history
