@@ -34,7 +34,7 @@ from plugins.gdpr_consents import deliverability
 from plugins.gdpr_consents.batch import ConsentBatch
 from plugins.gdpr_consents.errors import ConsentInputError
 from plugins.gdpr_consents.intake import mailchimp
-from plugins.gdpr_consents.intake.headers import match_headers
+from plugins.gdpr_consents.intake.headers import FIELDS, match_headers
 from plugins.gdpr_consents.intake.readers import FileRefused, Limits, Sheet, read_file
 from plugins.gdpr_consents.intake.values import (
     DATE_FORMATS,
@@ -205,6 +205,10 @@ def save_mapping(ctx: EventContext, name: str, columns: dict[str, str],
     """Save (or replace) the tenant's column mapping `name` ({field: header}); a bad name
     is refused naming `field`."""
     name = mapping_name(name, field)
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise ConsentInputError("column", f"'{unknown[0]}' is not a field of an import row "
+                                          f"(fields: {', '.join(FIELDS)}).")
     row = db.session.scalar(select(ImportMapping).where(ImportMapping.name == name))
     if row is None:
         row = ImportMapping(name=name, tenant_id=ctx.tenant_id, created_by=ctx.actor)

@@ -22,7 +22,13 @@ from plugins.gdpr_consents.intake.importer import ImportRefused, run_import, sav
 from plugins.gdpr_consents.intake.readers import Limits
 from plugins.gdpr_consents.intake.values import CellError, read_when, read_yes_no
 from plugins.gdpr_consents.intake.webhooks import add_webhook
-from plugins.gdpr_consents.models import Consent, ConsentEvent, ConsentState, Undeliverable
+from plugins.gdpr_consents.models import (
+    Consent,
+    ConsentEvent,
+    ConsentState,
+    ImportMapping,
+    Undeliverable,
+)
 from plugins.gdpr_consents.validity import current_state
 from tests.plugins.gdpr_consents.conftest import NOW
 
@@ -487,3 +493,15 @@ def test_an_over_long_mailchimp_name_is_a_row_error(actx):
     assert report.errors == ["subscribed_members_export_a1b2c3d4e5.csv, row 2: column Last "
                              "Name: at most 128 characters (the cell has 129)."]
     assert db.session.scalar(select(func.count(Contact.id))) == 0
+
+
+def test_a_mapping_of_an_unknown_field_is_refused_and_not_saved(app, acme, cli):
+    answer = cli.invoke(args=["consents", "mapping", "m3", "--tenant", "acme",
+                              "--column", "email=Naslov", "--column", "bogus=X"])
+    assert answer.exit_code == 1
+    assert answer.output == (
+        "Error: column: 'bogus' is not a field of an import row (fields: email, first_name, "
+        "last_name, phone, purpose, source, given_at, duration_months, expires_at, consent, "
+        "note).\n")
+    with app.app_context(), acme.scope():
+        assert db.session.scalar(select(func.count(ImportMapping.id))) == 0
