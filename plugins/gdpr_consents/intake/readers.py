@@ -174,9 +174,24 @@ def read_csv(name: str, data: bytes, limits: Limits) -> Sheet:
     text = decode(name, data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
-        return _table(name, reader, limits, CALENDAR_WINDOWS_1900)
+        sheet = _table(name, reader, limits, CALENDAR_WINDOWS_1900)
     except csv.Error as exc:
         raise FileRefused(f"{name}: the CSV cannot be read ({exc}).") from None
+    _refuse_cells_beyond_the_header(sheet)
+    return sheet
+
+
+def _refuse_cells_beyond_the_header(sheet: Sheet) -> None:
+    """A CSV row with filled cells beyond the header's columns is a shifted row (a broken
+    export or an unquoted separator in a value): refuse the file naming the first one."""
+    width = max((i + 1 for i, header in enumerate(sheet.headers) if header), default=0)
+    for number, values in sheet.rows:
+        extra = [v for v in values[width:] if not _blank((v,))]
+        if extra:
+            shown = ", ".join(repr(v) for v in extra[:3])
+            raise FileRefused(f"{sheet.name}: row {number} has {len(values)} cells, the header "
+                              f"row {width} (beyond it: {shown}); a separator inside a value "
+                              "needs quotes.")
 
 
 def read_zip_of_csvs(name: str, data: bytes, limits: Limits) -> list[Sheet]:

@@ -505,3 +505,13 @@ def test_a_mapping_of_an_unknown_field_is_refused_and_not_saved(app, acme, cli):
         "note).\n")
     with app.app_context(), acme.scope():
         assert db.session.scalar(select(func.count(ImportMapping.id))) == 0
+
+
+def test_a_csv_row_with_cells_beyond_the_header_is_refused_naming_it(actx):
+    data = ("Email,Purpose,Given at,,\r\nok@example.si,sms,2024-01-01,,\r\n"
+            "rag@example.com,newsletter,2024-01-01,extra,more\r\n")
+    with pytest.raises(ImportRefused, match=(
+            r"^rag\.csv: row 3 has 5 cells, the header row 3 \(beyond it: 'extra', 'more'\); "
+            r"a separator inside a value needs quotes\.$")):
+        run_import(actx.ctx(), "rag.csv", data.encode())
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
