@@ -183,17 +183,24 @@ def consent_import(ctx: Any) -> Iterator[Comparison]:
     ours_template, ours_db = folder / "ours_template.sqlite3", folder / "ours.sqlite3"
     peer_template, peer_db = folder / "peer_template.sqlite3", folder / "peer.sqlite3"
     make_our_template(ours_template)
-    django_import.setup(peer_db)
-    django_import.make_template(peer_template)
+    worker = django_import.Worker(peer_template, peer_db)
+    try:
+        yield from _comparisons(ctx, rows, sheet, ours_template, ours_db, worker)
+    finally:
+        worker.close()
+    for path in (ours_db, peer_db, ours_template, peer_template):
+        path.unlink(missing_ok=True)
 
+
+def _comparisons(ctx: Any, rows: int, sheet: Path, ours_template: Path, ours_db: Path,
+                 worker: Any) -> Iterator[Comparison]:
     app = _our_app(ours_db)
 
     def ours() -> int:
         return import_once(app, ours_template, ours_db, sheet)
 
     def peer() -> int:
-        django_import.fresh_database(peer_template, peer_db)
-        return django_import.import_file(sheet)
+        return worker.import_file(sheet)
 
     size = f"{rows:,} rows, {sheet.stat().st_size / 1024:,.0f} KiB"
     common = {"repeat": REPEAT, "warmup": WARMUP, "measure_memory": False,
@@ -230,8 +237,6 @@ def consent_import(ctx: Any) -> Iterator[Comparison]:
 
         db.session.remove()
         db.engine.dispose()
-    for path in (ours_db, peer_db, ours_template, peer_template):
-        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

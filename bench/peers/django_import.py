@@ -4,11 +4,14 @@ or created by e-mail before each row, rows matched on (contact, purpose) so that
 import changes nothing, `use_bulk` for the writes and the whole import in one transaction.
 
 Django is configured once per process (`setup()`); `import_file` imports into a database
-file that `fresh_database` copies from an empty template.
+file that `fresh_database` copies from an empty template. The benchmark drives it through
+`Worker`, a process of its own: Django's settings are global to a process, and the audit
+benchmark's django-auditlog peer configures them for its own project in the benchmark's.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from pathlib import Path
 from typing import Any
@@ -108,3 +111,47 @@ def import_file(path: Path) -> int:
     if result.has_errors() or result.has_validation_errors():
         raise RuntimeError("django-import-export reported errors")
     return result.total_rows
+
+
+class Worker:
+    """django-import-export in a process of its own, started (and Django configured, the
+    template written) once; each `import_file` call copies the template and imports, so
+    a timed call is the import and one pipe round trip."""
+
+    def __init__(self, template: Path, database: Path) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self._connection, child = spawn.Pipe()
+        self._process = spawn.Process(target=_serve, args=(child, str(template), str(database)),
+                                      daemon=True)
+        self._process.start()
+        self._answer()
+
+    def import_file(self, sheet: Path) -> int:
+        """Import `sheet` into a new copy of the template; return the rows imported."""
+        self._connection.send(str(sheet))
+        return self._answer()
+
+    def close(self) -> None:
+        """Stop the process."""
+        if self._process.is_alive():
+            self._connection.send(None)
+            self._process.join(timeout=30)
+
+    def _answer(self) -> int:
+        kind, value = self._connection.recv()
+        if kind == "error":
+            raise RuntimeError(f"django-import-export peer: {value}")
+        return value
+
+
+def _serve(connection: Any, template: str, database: str) -> None:
+    """The worker process: set up, then import each sheet named until None arrives."""
+    try:
+        setup(Path(database))
+        make_template(Path(template))
+        connection.send(("ok", 0))
+        while (sheet := connection.recv()) is not None:
+            fresh_database(Path(template), Path(database))
+            connection.send(("ok", import_file(Path(sheet))))
+    except Exception as exc:  # reported to the benchmark, which stops with it
+        connection.send(("error", f"{type(exc).__name__}: {exc}"))
