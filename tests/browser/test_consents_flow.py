@@ -70,6 +70,7 @@ def test_purpose_consent_with_scan_history_withdraw_and_newsletter_segment(
     create_contact(page, base, "Bojan", "Kralj", "bojan.kralj@gmail.com")
     add_consent(page, given_on, "sejem")
     expect(page.locator("#gdpr-purpose-newsletter")).to_have_attribute("data-state", "granted")
+    page.wait_for_load_state()  # the page's script asks before a withdrawal once loaded
     page.fill("#gdpr-purpose-newsletter input[name=reason]", "Ne želi več novic.")
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
