@@ -72,9 +72,10 @@ RECORD_ID = RecordIdType()
 
 
 class RecordIdConverter(IntegerConverter):
-    """The `int` URL converter: a whole number from 0 to `MAX_ID`, else the URL does not
-    match (404)."""
+    """The `int` URL converter: a whole number from 1 to `MAX_ID` (as `parse_id`), else the
+    URL does not match (404)."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)

@@ -19,9 +19,8 @@ def tenant_row(model: type, raw_id: Any, field: str) -> Any:
         number = int(raw_id)
     except (TypeError, ValueError):
         raise ConsentInputError(field, f"'{raw_id}' is not a {field} id.") from None
-    in_range = parse_id(number, model.__table__.c.id)
-    row = None if in_range is None else db.session.scalar(select(model).where(
-        model.id == in_range))
+    key = parse_id(number, model.__table__.c.id)  # beyond the column: names no row
+    row = None if key is None else db.session.scalar(select(model).where(model.id == key))
     if row is None:
         raise ConsentInputError(field, f"there is no {field} #{number}.", status=404)
     return row

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased, selectinload
 from core.clock import parse_as_of
 from core.db import db
 from core.events import EventContext, emit
+from core.ids import parse_id
 from core.models import Company, Contact, Tag
 from core.spreadsheets import Sheet, write_csv, write_xlsx
 from plugins.gdpr_consents.consents import tenant_zone
@@ -134,7 +135,8 @@ def _company_id(company: Any) -> int | None:
         number = int(company)
     except (TypeError, ValueError):
         raise ConsentInputError("company", f"'{company}' is not a company id.") from None
-    if db.session.scalar(select(Company.id).where(Company.id == number)) is None:
+    key = parse_id(number)  # beyond the column: names no company
+    if key is None or db.session.scalar(select(Company.id).where(Company.id == key)) is None:
         raise ConsentInputError("company", f"there is no company #{number}.")
     return number
 

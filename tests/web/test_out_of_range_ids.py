@@ -47,6 +47,9 @@ def test_no_page_fails_on_a_number_beyond_every_key(app, tenant_a):
     assert failed == []
     assert client.get(f"/admin/contacts/details/?id={BEYOND}").status_code == 404
     assert client.get(f"/admin/trash/{BEYOND}/").status_code == 404
+    assert client.get("/admin/trash/0/").status_code == 404  # ids start at 1, as parse_id's
+    assert client.get(f"/admin/gdpr_consents_segments/?purposes=newsletter&company={BEYOND}"
+                      ).status_code == 400
     assert client.get(f"/admin/contacts/?page={BEYOND}").status_code == 200
 
 
