@@ -120,6 +120,9 @@ def _register_commands(app: Flask, host: PluginHost) -> None:
     for name, commands in host.boot_results("crm_register_commands"):
         for command in commands:
             owner = owners.setdefault(str(command.name), name)
+            if owner == name and command.name in app.cli.commands:
+                raise PluginError(f"The plugin '{name}' adds two commands named "
+                                  f"'{command.name}'; rename one.")
             if owner == CORE_PLUGIN:
                 raise PluginError(f"The plugin '{name}' adds a command '{command.name}', which "
                                   f"the core has already; remove {name} from CRM_PLUGINS.")
