@@ -172,8 +172,8 @@ def schema_problems(app: Flask | None = None) -> list[str]:
     Alembic's other differences."""
     app = app or current_app._get_current_object()
     problems = plugins_without_migrations(app)
-    without_branch = {name for name, owner in owned_tables(app).items()
-                      if owner not in migration_dirs(app)}
+    dirs = migration_dirs(app)
+    without_branch = {name for name, owner in owned_tables(app).items() if owner not in dirs}
     diffs = schema_differences(app)
     with app.app_context(), db.engine.connect() as connection:
         problems += [f"table '{name}' reuses the ids of deleted rows (no AUTOINCREMENT); "

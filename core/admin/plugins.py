@@ -87,9 +87,11 @@ class PluginsView(CrmViewMixin, BaseView):
         problems: dict[str, str] = {}
         typed: dict[str, Any] = {}
         for key, spec in declared.items():
-            raw = ("on" if key in request.form else "off") if spec.type == "bool" else (
-                request.form.get(key, ""))
-            typed[key] = key in request.form if spec.type == "bool" else raw
+            if spec.type == "bool":
+                typed[key] = key in request.form  # an unticked box is not sent
+                raw = "on" if typed[key] else "off"
+            else:
+                raw = typed[key] = request.form.get(key, "")
             try:
                 set_setting(current_user.tenant_id, name, key, raw)
             except SettingError as exc:
