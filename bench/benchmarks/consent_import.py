@@ -188,8 +188,8 @@ def consent_import(ctx: Any) -> Iterator[Comparison]:
         yield from _comparisons(ctx, rows, sheet, ours_template, ours_db, worker)
     finally:
         worker.close()
-    for path in (ours_db, peer_db, ours_template, peer_template):
-        path.unlink(missing_ok=True)
+        for path in (ours_db, peer_db, ours_template, peer_template):
+            path.unlink(missing_ok=True)
 
 
 def _comparisons(ctx: Any, rows: int, sheet: Path, ours_template: Path, ours_db: Path,

@@ -124,6 +124,7 @@ class Worker:
         self._process = spawn.Process(target=_serve, args=(child, str(template), str(database)),
                                       daemon=True)
         self._process.start()
+        child.close()  # the worker's end: a worker that dies is then an EOFError here
         self._answer()
 
     def import_file(self, sheet: Path) -> int:
@@ -138,7 +139,10 @@ class Worker:
             self._process.join(timeout=30)
 
     def _answer(self) -> int:
-        kind, value = self._connection.recv()
+        try:
+            kind, value = self._connection.recv()
+        except EOFError:
+            raise RuntimeError("django-import-export peer: the worker stopped") from None
         if kind == "error":
             raise RuntimeError(f"django-import-export peer: {value}")
         return value
