@@ -9,6 +9,7 @@ from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
+from core.admin.localtime import show_time
 from core.db import db
 from core.events import Panel, Section
 from crm_acme_consents.counter import SOURCE
@@ -36,7 +37,8 @@ def receipts_panel(ctx: Any, contact: Any) -> list[Panel]:
     receipts = receipts_of(contact)
     if not receipts:
         return []
-    html = render_template("acme_consents/receipts_panel.html", receipts=receipts)
+    html = render_template("acme_consents/receipts_panel.html", receipts=receipts,
+                           show_time=show_time)
     return [Panel(title="Counter receipts", html=Markup(html), order=30,  # noqa: S704
                   plugin=PLUGIN)]
 
