@@ -56,7 +56,7 @@ IMPORT_SOURCE = "import"
 CHUNK_ROWS = 1000
 """Rows of a consent sheet looked up and written together."""
 
-MAPPING_NAME_MAX = 128
+MAPPING_NAME_MAX = ImportMapping.__table__.c.name.type.length
 """The longest name of a saved column mapping (the column's length)."""
 
 
