@@ -215,6 +215,10 @@ def read_zip_of_csvs(name: str, data: bytes, limits: Limits) -> list[Sheet]:
     return sheets
 
 
+TEXT_EXTENSIONS = ("", "csv", "txt", "tsv")
+"""The names a CSV is read under (Excel saves "Text" as .txt; a name may have none)."""
+
+
 def read_file(name: str, data: bytes, limits: Limits | None = None) -> list[Sheet]:
     """Return the sheets of the file `name` with the content `data`, or raise FileRefused."""
     limits = limits or Limits()
@@ -231,4 +235,8 @@ def read_file(name: str, data: bytes, limits: Limits | None = None) -> list[Shee
     if lower.endswith((".xlsx", ".xls", ".xlsm")):
         raise FileRefused(f"{name}: the file is not an XLSX workbook; save it as .xlsx or "
                           "CSV.")
+    extension = lower.rsplit(".", 1)[1] if "." in lower.rsplit("/", 1)[-1] else ""
+    if extension not in TEXT_EXTENSIONS:
+        raise FileRefused(f"{name}: a .{extension} file is not a sheet to import; give an "
+                          "XLSX workbook, a CSV file or a Mailchimp export ZIP.")
     return [read_csv(name, data, limits)]

@@ -515,3 +515,11 @@ def test_a_csv_row_with_cells_beyond_the_header_is_refused_naming_it(actx):
             r"a separator inside a value needs quotes\.$")):
         run_import(actx.ctx(), "rag.csv", data.encode())
     assert db.session.scalar(select(func.count(Consent.id))) == 0
+
+
+def test_a_file_that_is_no_sheet_is_refused_by_its_name(actx):
+    with pytest.raises(ImportRefused, match=r"^notes\.md: a \.md file is not a sheet to "
+                       r"import; give an XLSX workbook, a CSV file or a Mailchimp export "
+                       r"ZIP\.$"):
+        run_import(actx.ctx(), "notes.md", b"# Notes\nEmail,Purpose\n")
+    assert db.session.scalar(select(func.count(Consent.id))) == 0
